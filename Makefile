@@ -1,0 +1,26 @@
+# A thin wrapper over meson: each target installs what is missing first, so a
+# fresh Debian 12 machine needs nothing but `make demo` or `make check`.
+BUILD ?= build
+MESON_FLAGS ?=
+
+.PHONY: all deps build check demo bench clean
+
+all: build
+
+deps:
+	bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(BUILD) $(MESON_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+check: build
+	bash scripts/run-tests.sh $(BUILD)
+
+demo: build
+	$(BUILD)/tools/ddistill demo
+
+clean:
+	rm -rf $(BUILD)

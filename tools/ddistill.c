@@ -1,0 +1,33 @@
+/* ddistill: the command line. Dispatches `ddistill COMMAND ARGS...` to the
+ * command's own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const dd_command commands[] = {
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "usage: ddistill COMMAND [OPTIONS...]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\n`ddistill COMMAND --help` describes a command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0) {
+    print_usage (argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+  fprintf (stderr, "ddistill: unknown command '%s'\n\n", argv[1]);
+  print_usage (stderr);
+  return 2;
+}
