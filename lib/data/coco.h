@@ -73,7 +73,16 @@ typedef enum {
   DD_COCO_ERROR_IO,             /* a file that cannot be read or written */
 } dd_coco_error;
 
+/* The dataset owns every string, array and JSON node it holds. */
 dd_coco_dataset *dd_coco_dataset_new (void);
 void dd_coco_dataset_free (dd_coco_dataset *ds);
+
+/* Reads a COCO JSON file (a dataset, or with `results` a pycocotools results
+ * array of detections). Every fault is reported with the file, the image or
+ * annotation id, the field and what is wrong with it. */
+dd_coco_dataset *dd_coco_read (const char *path, GError **error);
+dd_coco_dataset *dd_coco_read_results (const char *path, GError **error);
+/* Writes atomically: a temporary file beside `path`, renamed into place. */
+gboolean dd_coco_write (const dd_coco_dataset *ds, const char *path, GError **error);
 
 #endif
