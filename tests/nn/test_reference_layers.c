@@ -723,6 +723,49 @@ test_prepare_refusals (void)
   check_refused (&cat_none, 0, "takes 1 to 8 inputs");
 }
 
+/* ---- the fixture itself ------------------------------------------------ */
+
+static void
+forward_output (dd_layer_fixture *f, float *y)
+{
+  dd_layer_fixture_forward (f);
+  dd_layer_fixture_read_output (f, y);
+}
+
+/* What the backend agreement tests rely on: the same seed gives the same
+ * values, and copy_values carries a layer's whole state over. */
+static void
+test_fixture_seed_and_copy (void)
+{
+  dd_layer p = conv_proto (4, 3, 3, 2, 1, 1, 1, 1, 1, 1);
+  dd_shape other = {2, 3, 7, 8};
+  dd_layer_fixture a, b, c;
+  float ya[2 * 4 * 4 * 9], yb[2 * 4 * 4 * 9];
+  char err[256];
+  if (fixture (&a, &p, &in3, 1) < 0 || fixture (&b, &p, &in3, 1) < 0
+      || fixture (&c, &p, &other, 1) < 0)
+    return;
+  CHECK (dd_layer_fixture_output_numel (&a) == sizeof ya / sizeof ya[0]);
+  dd_layer_fixture_fill_random (&a, 5);
+  dd_layer_fixture_fill_random (&b, 5);
+  forward_output (&a, ya);
+  forward_output (&b, yb);
+  CHECK (memcmp (ya, yb, sizeof ya) == 0);
+
+  dd_layer_fixture_fill_random (&b, 6);
+  forward_output (&b, yb);
+  CHECK (memcmp (ya, yb, sizeof ya) != 0);
+  CHECK (dd_layer_fixture_copy_values (&b, &a, err, sizeof err) == 0);
+  forward_output (&b, yb);
+  CHECK (memcmp (ya, yb, sizeof ya) == 0);
+
+  CHECK (dd_layer_fixture_copy_values (&c, &a, err, sizeof err) < 0);
+  CHECK (strstr (err, "differ") != NULL);
+  dd_layer_fixture_free (&a);
+  dd_layer_fixture_free (&b);
+  dd_layer_fixture_free (&c);
+}
+
 int
 main (void)
 {
@@ -744,6 +787,7 @@ main (void)
   RUN_TEST (test_batchnorm_eval);
   RUN_TEST (test_sgd_two_steps);
   RUN_TEST (test_prepare_refusals);
+  RUN_TEST (test_fixture_seed_and_copy);
   RUN_TEST (test_conv_gradients);
   RUN_TEST (test_batchnorm_gradients);
   RUN_TEST (test_pointwise_gradients);
