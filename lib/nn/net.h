@@ -18,7 +18,8 @@
  * the network to its backend and initialises the parameters (seed 0, as
  * dd_net_init_params); a later setup with another batch, image size or
  * mode keeps the parameters, gradients and optimizer state and only
- * re-prepares the layers and their activations.
+ * re-prepares the layers and their activations. The backend must outlive
+ * the network.
  *
  * Modes:
  *   DD_NET_TRAIN  forward (training or eval) and backward;
@@ -108,8 +109,9 @@ dd_shape dd_net_input_shape (const dd_net *net);
  * kaiming_uniform(a=sqrt(5)) weights, uniform(+-1/sqrt(fan_in)) bias;
  * batch norm: gamma 1, beta 0, running mean 0, var 1), from `seed`; each
  * layer draws from its own stream (a hash of its name), so adding a layer
- * leaves the others' values alone. Needs a setup. */
-void dd_net_init_params (dd_net *net, uint64_t seed);
+ * leaves the others' values alone. Needs a setup. Returns 0, or -1 when
+ * out of host memory for the staging copy. */
+int dd_net_init_params (dd_net *net, uint64_t seed);
 
 /* The layers, in file order; index 0 is the input. */
 int dd_net_n_layers (const dd_net *net);

@@ -1,0 +1,197 @@
+/* The inference graph: the network as written, with each batch norm folded
+ * into the convolution before it and a following ReLU fused into that
+ * convolution, so evaluation makes one pass over memory where training
+ * makes three.
+ *
+ * A layer is absorbed only when its output is needed nowhere else: the
+ * convolution (or batch norm) feeds exactly one layer and is not an output
+ * of the network. The fused layer takes the name of the last layer it
+ * absorbed, so outputs keep their names. Folded weights live in their own
+ * arena; the trained parameters stay untouched:
+ *
+ *   scale = gamma / sqrt(running_var + eps)
+ *   w'    = w * scale                        (per output channel)
+ *   b'    = (b - running_mean) * scale + beta
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/net_private.h"
+
+static int
+is_output (const dd_net *net, int i)
+{
+  for (int k = 0; k < net->n_outputs; k++)
+    if (net->outputs[k] == i)
+      return 1;
+  return 0;
+}
+
+/* The index of the one layer that reads layer i, if it has an op of `op`
+ * and layer i is needed nowhere else; otherwise -1. */
+static int
+sole_consumer (const dd_net *net, int i, dd_op op)
+{
+  if (net->n_consumers[i] != 1 || is_output (net, i))
+    return -1;
+  for (int j = i + 1; j < net->n_layers; j++)
+    if (net->layers[j].inputs[0] == &net->layers[i])
+      return net->layers[j].op == op ? j : -1;
+  return -1;
+}
+
+static size_t
+align_up (size_t n)
+{
+  return (n + DD_NET_ALIGN_FLOATS - 1) / DD_NET_ALIGN_FLOATS * DD_NET_ALIGN_FLOATS;
+}
+
+/* Turns the chain starting at convolution `i` into one inference layer,
+ * marking the layers it absorbs. Returns the index of the chain's last
+ * layer, whose output the inference layer computes. */
+static int
+fuse_chain (dd_net *net, int i, dd_layer *out, char *absorbed)
+{
+  int tail = i;
+  int bn = sole_consumer (net, i, DD_OP_BATCHNORM);
+  if (bn >= 0) {
+    net->folds[net->n_folds++] = (struct dd_net_fold) {
+      .conv = &net->layers[i], .bn = &net->layers[bn], .out = out};
+    out->conv.has_bias = 1;
+    absorbed[bn] = 1;
+    tail = bn;
+  }
+  int relu = sole_consumer (net, tail, DD_OP_RELU);
+  if (relu >= 0) {
+    out->conv.fuse_relu = 1;
+    absorbed[relu] = 1;
+    tail = relu;
+  }
+  memcpy (out->name, net->layers[tail].name, sizeof out->name);
+  return tail;
+}
+
+static int
+alloc_folded (dd_net *net, char *err, size_t err_len)
+{
+  size_t total = 0, scratch = 0;
+  for (int f = 0; f < net->n_folds; f++) {
+    const dd_layer *conv = net->folds[f].conv;
+    size_t w = dd_layer_weight_numel (conv), c = (size_t) conv->conv.out_channels;
+    total += align_up (w) + align_up (c);
+    if (w + 5 * c > scratch)
+      scratch = w + 5 * c;
+  }
+  net->folded_arena = net->be->ops->alloc (net->be, total ? total : 1);
+  net->fold_scratch = malloc ((scratch ? scratch : 1) * sizeof (float));
+  if (!net->folded_arena || !net->fold_scratch) {
+    snprintf (err, err_len, "%s: out of memory for %.1f MB of folded weights",
+              net->origin, total * 4.0 / 1e6);
+    return -1;
+  }
+  float *p = net->folded_arena;
+  for (int f = 0; f < net->n_folds; f++) {
+    dd_layer *out = net->folds[f].out;
+    out->weight = p;
+    p += align_up (dd_layer_weight_numel (net->folds[f].conv));
+    out->bias = p;
+    p += align_up ((size_t) out->conv.out_channels);
+  }
+  return 0;
+}
+
+static int
+build (dd_net *net, char *err, size_t err_len)
+{
+  size_t n = (size_t) net->n_layers;
+  net->infer_layers = calloc (n, sizeof *net->infer_layers);
+  net->infer_of = calloc (n, sizeof *net->infer_of);
+  net->folds = calloc (n, sizeof *net->folds);
+  char *absorbed = calloc (n, 1);
+  if (!net->infer_layers || !net->infer_of || !net->folds || !absorbed) {
+    free (absorbed);
+    snprintf (err, err_len, "%s: out of memory for the inference graph", net->origin);
+    return -1;
+  }
+  /* The fused layer takes the convolution's place in the order: its
+   * inputs are the convolution's, and whatever reads the chain's last
+   * layer comes after that. */
+  int k = 0;
+  for (int i = 0; i < net->n_layers; i++) {
+    if (absorbed[i])
+      continue;
+    dd_layer *out = &net->infer_layers[k++];
+    *out = net->layers[i];
+    out->dweight = out->dbias = NULL;
+    out->backend_state = NULL;
+    for (int j = 0; j < out->n_inputs; j++)
+      out->inputs[j] = net->infer_of[out->inputs[j] - net->layers];
+    int tail = out->op == DD_OP_CONV2D ? fuse_chain (net, i, out, absorbed) : i;
+    net->infer_of[tail] = out;
+  }
+  free (absorbed);
+  net->n_infer = k;
+  return alloc_folded (net, err, err_len);
+}
+
+int
+dd_net_build_infer (dd_net *net, char *err, size_t err_len)
+{
+  if (!net->infer_layers && build (net, err, err_len) != 0) {
+    dd_net_free_infer (net);
+    return -1;
+  }
+  net->infer_layers[0].out_shape = net->layers[0].out_shape;
+  net->params_dirty = 1;
+  return dd_net_shape_layers (net->origin, net->infer_layers, net->n_infer, err, err_len);
+}
+
+void
+dd_net_fold (dd_net *net)
+{
+  dd_backend *be = net->be;
+  for (int f = 0; f < net->n_folds; f++) {
+    const dd_layer *conv = net->folds[f].conv, *bn = net->folds[f].bn;
+    dd_layer *out = net->folds[f].out;
+    size_t c = (size_t) conv->conv.out_channels, w = dd_layer_weight_numel (conv);
+    size_t per_c = w / c;
+    float *weight = net->fold_scratch, *bias = weight + w, *gamma = bias + c;
+    float *beta = gamma + c, *mean = beta + c, *var = mean + c;
+    be->ops->download (be, weight, conv->weight, w);
+    if (conv->conv.has_bias)
+      be->ops->download (be, bias, conv->bias, c);
+    else
+      memset (bias, 0, c * sizeof *bias);
+    be->ops->download (be, gamma, bn->weight, c);
+    be->ops->download (be, beta, bn->bias, c);
+    be->ops->download (be, mean, bn->running_mean, c);
+    be->ops->download (be, var, bn->running_var, c);
+    for (size_t o = 0; o < c; o++) {
+      double scale = gamma[o] / sqrt ((double) var[o] + bn->bn.eps);
+      for (size_t k = 0; k < per_c; k++)
+        weight[o * per_c + k] = (float) (weight[o * per_c + k] * scale);
+      bias[o] = (float) (((double) bias[o] - mean[o]) * scale + beta[o]);
+    }
+    be->ops->upload (be, out->weight, weight, w);
+    be->ops->upload (be, out->bias, bias, c);
+  }
+  net->params_dirty = 0;
+}
+
+void
+dd_net_free_infer (dd_net *net)
+{
+  if (net->folded_arena)
+    net->be->ops->free (net->be, net->folded_arena);
+  free (net->fold_scratch);
+  free (net->folds);
+  free (net->infer_of);
+  free (net->infer_layers);
+  net->folded_arena = net->fold_scratch = NULL;
+  net->folds = NULL;
+  net->infer_of = NULL;
+  net->infer_layers = NULL;
+  net->n_infer = net->n_folds = 0;
+}

@@ -1,0 +1,86 @@
+/* The inside of dd_net, shared by the files that implement it (net*.c,
+ * checkpoint.c, sgd.c). Nothing outside lib/nn includes this. */
+#ifndef DD_NN_NET_PRIVATE_H
+#define DD_NN_NET_PRIVATE_H
+
+#include "nn/net.h"
+
+/* Floats per arena slot boundary: 64 bytes, a cache line and an AVX-512
+ * vector, so every tensor starts aligned. */
+#define DD_NET_ALIGN_FLOATS 16
+
+/* A batch norm folded into the convolution before it: `out` (an inference
+ * layer) computes bn(conv(x)) with its own weights. */
+struct dd_net_fold {
+  const dd_layer *conv, *bn;
+  dd_layer *out;
+};
+
+struct dd_net {
+  char *origin;                 /* the file (or text origin) in messages */
+  char *name;
+  dd_json *json;
+  int in_c, default_h, default_w;
+
+  /* The graph as written; layers[0] is the input. Fixed-size array, so the
+   * inputs[] pointers between layers stay valid. */
+  int n_layers;
+  dd_layer *layers;
+  int *n_consumers;             /* per layer: how many inputs name it */
+  int n_outputs;
+  int *outputs;                 /* layer indices */
+
+  /* Parameters and buffers in checkpoint order, trainable ones first in
+   * the arenas (see net.c). */
+  int n_tensors;
+  dd_net_tensor *tensors;
+  int64_t *bn_batches;          /* per layer: num_batches_tracked */
+  int64_t step;
+
+  /* Set by the first setup. */
+  dd_backend *be;
+  float *param_arena;           /* every tensor's values */
+  float *grad_arena;            /* trainable tensors only, same offsets */
+  float *state_arena;
+  size_t param_floats, trainable_floats;
+
+  /* Set by each setup. */
+  int set_up;                   /* layers prepared and activations allocated */
+  dd_net_mode mode;
+  dd_shape in_shape;
+  float *act_arena;
+  float *dy_base;               /* where the dy half of act_arena starts */
+  size_t dy_floats;
+
+  /* The inference graph (net_infer.c), built on the first DD_NET_INFER
+   * setup. infer_of[i] is the inference layer computing layers[i]'s
+   * output, or NULL where it was folded away. */
+  int n_infer;
+  dd_layer *infer_layers;
+  dd_layer **infer_of;
+  int n_folds;
+  struct dd_net_fold *folds;
+  float *folded_arena;
+  float *fold_scratch;          /* host memory for folding, sized at build */
+  int params_dirty;             /* folded weights must be computed again */
+
+  /* The layers the current mode runs, in order. */
+  int n_run;
+  dd_layer *run;
+};
+
+/* net_shape.c: out_shape of every layer of `layers` (layers[0] the input,
+ * already shaped). Errors name the origin and the layer. */
+int dd_net_shape_layers (const char *origin, dd_layer *layers, int n,
+                         char *err, size_t err_len);
+/* net_load.c: the checkpoint-ordered tensor table, once shapes are known. */
+int dd_net_build_tensors (dd_net *net, char *err, size_t err_len);
+/* net_infer.c */
+int dd_net_build_infer (dd_net *net, char *err, size_t err_len);
+void dd_net_fold (dd_net *net);
+void dd_net_free_infer (dd_net *net);
+/* net.c: the layer of the current graph that computes `name`'s output. */
+dd_layer *dd_net_current_layer (dd_net *net, const char *name,
+                                char *err, size_t err_len);
+
+#endif
