@@ -545,11 +545,13 @@ dd_image_resize (const dd_image *img, int out_width, int out_height,
   if (out == NULL)
     return NULL;
   static const uint8_t unused_fill[3] = { 0, 0, 0 };
-  double sx = (double) img->width / out_width;
-  double sy = (double) img->height / out_height;
+  /* Divided by the output-per-input scale, as the inverse of a geometric
+   * transform (augment.h) computes it: both give the same bytes. */
+  double sx = (double) out_width / img->width;
+  double sy = (double) out_height / img->height;
   for (int v = 0; v < out_height; v++)
     for (int u = 0; u < out_width; u++)
-      dd_image_sample (img, (u + 0.5) * sx, (v + 0.5) * sy, unused_fill,
+      dd_image_sample (img, (u + 0.5) / sx, (v + 0.5) / sy, unused_fill,
           out->data + ((size_t) v * out_width + u) * 3);
   return out;
 }
