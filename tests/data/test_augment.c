@@ -435,6 +435,112 @@ test_keypoints_stay_on_joints (void)
   g_assert_cmpint (n_checked, >, 1000);
 }
 
+/* ---- Real COCO people --------------------------------------------------
+ * The fixture's four photographs and 14 annotated people through random
+ * augmentations: every surviving box and visible keypoint lies in the
+ * output, and mapping the keypoints back with the inverse transform gives
+ * the annotated ones, the left/right swap undone. */
+
+static const dd_coco_annotation *
+find_original (const dd_coco_dataset *ds, int64_t id)
+{
+  for (guint i = 0; i < ds->annotations->len; i++)
+    if (g_array_index (ds->annotations, dd_coco_annotation, i).id == id)
+      return &g_array_index (ds->annotations, dd_coco_annotation, i);
+  return NULL;
+}
+
+static void
+check_real_annotation (const dd_coco_dataset *ds, const dd_augment_result *r,
+    const dd_coco_annotation *out)
+{
+  const dd_coco_annotation *in = find_original (ds, out->id);
+  g_assert_nonnull (in);
+  const dd_transform *t = &r->transform;
+  g_assert_cmpfloat (out->bbox[0], >=, 0.0);
+  g_assert_cmpfloat (out->bbox[1], >=, 0.0);
+  g_assert_cmpfloat (out->bbox[0] + out->bbox[2], <=, t->width);
+  g_assert_cmpfloat (out->bbox[1] + out->bbox[3], <=, t->height);
+  g_assert_cmpfloat (out->area, <=, in->area * t->scale_x * t->scale_y * (1 + 1e-12));
+  g_assert_null (out->segmentation);
+  g_assert_cmpint (out->n_keypoints, ==, K);
+  int visible = 0;
+  for (int k = 0; k < K; k++) {
+    const float *q = out->keypoints + 3 * k;
+    if (q[2] == 0.0f)
+      continue;
+    visible++;
+    g_assert_cmpfloat (q[0], >=, 0.0f);
+    g_assert_cmpfloat (q[0], <, (float) t->width);
+    g_assert_cmpfloat (q[1], >=, 0.0f);
+    g_assert_cmpfloat (q[1], <, (float) t->height);
+  }
+  g_assert_cmpint (out->num_keypoints, ==, visible);
+  g_assert_cmpint (visible, <=, in->num_keypoints);
+
+  float back[3 * K];
+  dd_transform_keypoints_inverse (t, out->keypoints, back, K,
+      dd_coco_person_flip_pairs, DD_COCO_PERSON_N_FLIP_PAIRS);
+  for (int k = 0; k < K; k++) {
+    if (back[3 * k + 2] == 0.0f)
+      continue;
+    g_assert_cmpfloat (back[3 * k + 2], ==, in->keypoints[3 * k + 2]);
+    g_assert_cmpfloat (fabs (back[3 * k] - in->keypoints[3 * k]), <, 1e-3);
+    g_assert_cmpfloat (fabs (back[3 * k + 1] - in->keypoints[3 * k + 1]), <, 1e-3);
+  }
+}
+
+static void
+test_real_coco_people (void)
+{
+  GError *error = NULL;
+  dd_coco_dataset *ds = dd_coco_read_full (DD_COCO_REAL_DIR "/test_coco.json",
+      DD_COCO_REAL_DIR, DD_COCO_READ_CHECK_IMAGES, &error);
+  g_assert_no_error (error);
+  dd_augment_params p;
+  dd_augment_params_init (&p, 256, 192);
+  int n_kept = 0, n_dropped = 0, n_flipped = 0;
+  for (guint i = 0; i < ds->images->len; i++) {
+    const dd_coco_image *image = &g_array_index (ds->images, dd_coco_image, i);
+    char *path = g_build_filename (ds->image_dir, image->file_name, NULL);
+    dd_image *img = dd_image_load (path, &error);
+    g_assert_no_error (error);
+    GArray *anns = g_array_new (FALSE, FALSE, sizeof (dd_coco_annotation));
+    for (guint j = 0; j < ds->annotations->len; j++) {
+      const dd_coco_annotation *a = &g_array_index (ds->annotations, dd_coco_annotation, j);
+      if (a->image_id == image->id)
+        g_array_append_vals (anns, a, 1);
+    }
+    for (uint64_t seed = 0; seed < 8; seed++) {
+      dd_rng rng;
+      dd_rng_seed (&rng, seed, (uint64_t) image->id);
+      dd_augment_result r;
+      g_assert_true (dd_augment (&p, &rng, img, (dd_coco_annotation *) anns->data,
+              (int) anns->len, &r, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (r.image->width, ==, 256);
+      g_assert_cmpint (r.image->height, ==, 192);
+      g_assert_cmpuint (r.annotations->len + r.n_dropped, ==, anns->len);
+      for (guint j = 0; j < r.annotations->len; j++)
+        check_real_annotation (ds, &r,
+            &g_array_index (r.annotations, dd_coco_annotation, j));
+      n_kept += r.annotations->len;
+      n_dropped += r.n_dropped;
+      n_flipped += r.transform.flip;
+      dd_augment_result_clear (&r);
+    }
+    g_array_unref (anns);
+    dd_image_free (img);
+    g_free (path);
+  }
+  g_test_message ("%d people kept, %d dropped, %d of 32 augmentations flipped",
+      n_kept, n_dropped, n_flipped);
+  g_assert_cmpint (n_kept + n_dropped, ==, 14 * 8);
+  g_assert_cmpint (n_kept, >, 14 * 4);
+  g_assert_cmpint (n_flipped, >, 4);
+  dd_coco_dataset_free (ds);
+}
+
 /* ---- Reproducibility, jitter, errors ------------------------------------- */
 
 static dd_augment_result
@@ -645,6 +751,7 @@ main (int argc, char **argv)
   g_test_add_func ("/augment/padding", test_padding);
   g_test_add_func ("/augment/annotation-clip-drop-area", test_annotation_clip_drop_area);
   g_test_add_func ("/augment/keypoints-stay-on-joints", test_keypoints_stay_on_joints);
+  g_test_add_func ("/augment/real-coco-people", test_real_coco_people);
   g_test_add_func ("/augment/reproducible", test_reproducible);
   g_test_add_func ("/augment/jitter", test_jitter);
   g_test_add_func ("/augment/dropped-counted", test_dropped_counted);
