@@ -5,7 +5,10 @@
 
 #include "commands.h"
 
+int dd_cmd_eval (int argc, char **argv);
+
 static const dd_command commands[] = {
+  { "eval", "COCO AP/AR of detections against ground truth (boxes or keypoints)", dd_cmd_eval },
 };
 
 static void

@@ -52,7 +52,7 @@ dd_coco_ids_of_annotations (dd_coco_ids *ids, const dd_coco_dataset *ds)
 }
 
 int
-dd_coco_ids_find (const dd_coco_ids *ids, int64_t id)
+dd_coco_ids_rank (const dd_coco_ids *ids, int64_t id)
 {
   guint lo = 0, hi = ids->n;
   while (lo < hi) {
@@ -62,9 +62,14 @@ dd_coco_ids_find (const dd_coco_ids *ids, int64_t id)
     else
       hi = mid;
   }
-  if (lo < ids->n && ids->entries[lo].id == id)
-    return (int) ids->entries[lo].index;
-  return -1;
+  return lo < ids->n && ids->entries[lo].id == id ? (int) lo : -1;
+}
+
+int
+dd_coco_ids_find (const dd_coco_ids *ids, int64_t id)
+{
+  int rank = dd_coco_ids_rank (ids, id);
+  return rank < 0 ? -1 : (int) ids->entries[rank].index;
 }
 
 gboolean

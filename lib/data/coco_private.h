@@ -45,6 +45,11 @@ JsonNode *dd_coco_member (JsonObject *o, const char *field);
 /* Parses `path` (its root is not NULL), or NULL with an error naming the file. */
 JsonParser *dd_coco_parse_file (const char *path, GError **error);
 
+/* JSON text: a number with the fewest digits that read back to the same
+ * double, and a quoted, escaped string. */
+void dd_coco_append_double (GString *s, double v);
+void dd_coco_append_string (GString *s, const char *str);
+
 /* Reads the members of a dataset object into `ds` (empty), without
  * validating it. */
 gboolean dd_coco_read_object (JsonObject *root, dd_coco_dataset *ds, const char *path,
@@ -69,6 +74,8 @@ void dd_coco_ids_of_categories (dd_coco_ids *ids, const dd_coco_dataset *ds);
 void dd_coco_ids_of_annotations (dd_coco_ids *ids, const dd_coco_dataset *ds);
 /* The position of the first entry with this id, or -1. */
 int dd_coco_ids_find (const dd_coco_ids *ids, int64_t id);
+/* The rank of the id among the sorted entries (its first occurrence), or -1. */
+int dd_coco_ids_rank (const dd_coco_ids *ids, int64_t id);
 /* The smallest repeated id: TRUE, the id and the positions of its first two
  * occurrences. */
 gboolean dd_coco_ids_repeated (const dd_coco_ids *ids, int64_t *id, guint *first,

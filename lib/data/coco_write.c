@@ -26,34 +26,6 @@ struct dd_coco_writer {
 };
 
 static void
-append_double (GString *s, double v)
-{
-  static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  for (int i = 0; i < 3; i++) {
-    g_ascii_formatd (buf, sizeof buf, formats[i], v);
-    if (g_ascii_strtod (buf, NULL) == v)
-      break;
-  }
-  g_string_append (s, buf);
-}
-
-static void
-append_string (GString *s, const char *str)
-{
-  g_string_append_c (s, '"');
-  for (const unsigned char *p = (const unsigned char *) str; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      g_string_append_printf (s, "\\%c", *p);
-    else if (*p < 0x20)
-      g_string_append_printf (s, "\\u%04x", *p);
-    else
-      g_string_append_c (s, (char) *p);
-  }
-  g_string_append_c (s, '"');
-}
-
-static void
 append_node (GString *s, JsonNode *node)
 {
   g_autofree char *text = json_to_string (node, FALSE);
@@ -64,11 +36,11 @@ static void
 append_image (GString *s, const dd_coco_image *image)
 {
   g_string_append_printf (s, "{\"id\": %" G_GINT64_FORMAT ", \"file_name\": ", image->id);
-  append_string (s, image->file_name);
+  dd_coco_append_string (s, image->file_name);
   g_string_append_printf (s, ", \"width\": %d, \"height\": %d", image->width, image->height);
   if (image->source_uri) {
     g_string_append (s, ", \"source_uri\": ");
-    append_string (s, image->source_uri);
+    dd_coco_append_string (s, image->source_uri);
   }
   if (image->timestamp_ns >= 0)
     g_string_append_printf (s, ", \"timestamp_ns\": %" G_GINT64_FORMAT, image->timestamp_ns);
@@ -81,23 +53,23 @@ append_annotation (GString *s, const dd_coco_annotation *ann)
   g_string_append_printf (s, "{\"id\": %" G_GINT64_FORMAT ", \"image_id\": %" G_GINT64_FORMAT
       ", \"category_id\": %d, \"bbox\": [", ann->id, ann->image_id, ann->category_id);
   for (int i = 0; i < 4; i++) {
-    append_double (s, ann->bbox[i]);
+    dd_coco_append_double (s, ann->bbox[i]);
     g_string_append (s, i < 3 ? ", " : "], \"area\": ");
   }
-  append_double (s, ann->area);
+  dd_coco_append_double (s, ann->area);
   g_string_append_printf (s, ", \"iscrowd\": %d", ann->iscrowd);
   if (ann->n_keypoints > 0) {
     g_string_append (s, ", \"keypoints\": [");
     for (int i = 0; i < 3 * ann->n_keypoints; i++) {
       if (i)
         g_string_append (s, ", ");
-      append_double (s, ann->keypoints[i]);
+      dd_coco_append_double (s, ann->keypoints[i]);
     }
     g_string_append_printf (s, "], \"num_keypoints\": %d", ann->num_keypoints);
   }
   if (ann->has_score) {
     g_string_append (s, ", \"score\": ");
-    append_double (s, ann->score);
+    dd_coco_append_double (s, ann->score);
   }
   if (ann->segmentation) {
     g_string_append (s, ", \"segmentation\": ");
@@ -110,17 +82,17 @@ static void
 append_category (GString *s, const dd_coco_category *cat)
 {
   g_string_append_printf (s, "{\"id\": %d, \"name\": ", cat->id);
-  append_string (s, cat->name);
+  dd_coco_append_string (s, cat->name);
   if (cat->supercategory) {
     g_string_append (s, ", \"supercategory\": ");
-    append_string (s, cat->supercategory);
+    dd_coco_append_string (s, cat->supercategory);
   }
   if (cat->n_keypoints > 0) {
     g_string_append (s, ", \"keypoints\": [");
     for (int k = 0; k < cat->n_keypoints; k++) {
       if (k)
         g_string_append (s, ", ");
-      append_string (s, cat->keypoint_names[k]);
+      dd_coco_append_string (s, cat->keypoint_names[k]);
     }
     g_string_append_c (s, ']');
   }
