@@ -191,17 +191,20 @@ dd_image *
 dd_transform_image (const dd_transform *t, const dd_image *img,
     const uint8_t fill[3], GError **error)
 {
-  dd_image *out = dd_image_new (t->width, t->height, error);
-  if (out == NULL)
-    return NULL;
-  for (int v = 0; v < t->height; v++) {
-    uint8_t *row = out->data + (size_t) v * t->width * 3;
-    for (int u = 0; u < t->width; u++) {
-      double x, y;
-      dd_transform_point_inverse (t, u + 0.5, v + 0.5, &x, &y);
-      dd_image_sample (img, x, y, fill, row + 3 * u);
-    }
-  }
+  if (t->width <= 0 || t->height <= 0)
+    return dd_image_new (t->width, t->height, error);
+  /* The map is separable: column u's source x does not depend on the row. */
+  double *xs = g_new (double, t->width);
+  double *ys = g_new (double, t->height);
+  double unused;
+  for (int u = 0; u < t->width; u++)
+    dd_transform_point_inverse (t, u + 0.5, 0.5, &xs[u], &unused);
+  for (int v = 0; v < t->height; v++)
+    dd_transform_point_inverse (t, 0.5, v + 0.5, &unused, &ys[v]);
+  dd_image *out = dd_image_sample_grid (img, xs, t->width, ys, t->height, fill,
+      error);
+  g_free (xs);
+  g_free (ys);
   return out;
 }
 
@@ -298,29 +301,34 @@ clamp255 (double v)
 }
 
 /* torchvision's ColorJitter arithmetic in a fixed order, clamping after each
- * step. The contrast blend needs the mean grey of the brightened image, hence
- * two passes. */
+ * step. Brightness and contrast act on each value alone, so they become
+ * tables over the 256 input values; the contrast blend needs the mean grey
+ * of the brightened image first, hence two passes. */
 void
 dd_augment_jitter_colour (const dd_augment_params *p, dd_rng *rng, dd_image *img)
 {
   double b = uniform (rng, 1.0 - p->brightness, 1.0 + p->brightness);
   double c = uniform (rng, 1.0 - p->contrast, 1.0 + p->contrast);
   double s = uniform (rng, 1.0 - p->saturation, 1.0 + p->saturation);
+  double bright[256], adjusted[256];
+  for (int v = 0; v < 256; v++)
+    bright[v] = clamp255 (b * v);
   size_t n = (size_t) img->width * img->height;
   double sum = 0.0;
   for (size_t i = 0; i < n; i++) {
     const uint8_t *px = img->data + 3 * i;
-    sum += grey (clamp255 (b * px[0]), clamp255 (b * px[1]), clamp255 (b * px[2]));
+    sum += grey (bright[px[0]], bright[px[1]], bright[px[2]]);
   }
   double mean = sum / (double) n;
+  for (int v = 0; v < 256; v++)
+    adjusted[v] = clamp255 (c * bright[v] + (1.0 - c) * mean);
   for (size_t i = 0; i < n; i++) {
     uint8_t *px = img->data + 3 * i;
-    double rgb[3];
-    for (int ch = 0; ch < 3; ch++)
-      rgb[ch] = clamp255 (c * clamp255 (b * px[ch]) + (1.0 - c) * mean);
-    double g = grey (rgb[0], rgb[1], rgb[2]);
-    for (int ch = 0; ch < 3; ch++)
-      px[ch] = (uint8_t) lrint (clamp255 (s * rgb[ch] + (1.0 - s) * g));
+    double r = adjusted[px[0]], g = adjusted[px[1]], bl = adjusted[px[2]];
+    double y = (1.0 - s) * grey (r, g, bl);
+    px[0] = (uint8_t) (clamp255 (s * r + y) + 0.5);
+    px[1] = (uint8_t) (clamp255 (s * g + y) + 0.5);
+    px[2] = (uint8_t) (clamp255 (s * bl + y) + 0.5);
   }
 }
 

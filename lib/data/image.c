@@ -511,47 +511,95 @@ dd_image_from_chw (const float *chw, int width, int height, const float *mean,
 
 /* ---- Resampling ---------------------------------------------------------- */
 
+/* Where continuous position `pos` falls between the pixel centres of an axis
+ * of `size` pixels: indices i0, i1 and the weight a of i1. Clamped at the
+ * border half-pixels, as align_corners=False does. FALSE outside [0, size). */
+typedef struct axis_tap {
+  int i0, i1;
+  double a;
+  gboolean inside;
+} axis_tap;
+
+static axis_tap
+axis_tap_at (double pos, int size)
+{
+  axis_tap tap = { 0, 0, 0.0, pos >= 0.0 && pos < size };
+  if (!tap.inside)
+    return tap;
+  double f = CLAMP (pos - 0.5, 0.0, (double) (size - 1));
+  tap.i0 = (int) f;
+  tap.i1 = MIN (tap.i0 + 1, size - 1);
+  tap.a = f - tap.i0;
+  return tap;
+}
+
+static void
+blend (const dd_image *img, const axis_tap *tx, const axis_tap *ty,
+    const uint8_t fill[3], uint8_t rgb[3])
+{
+  if (!tx->inside || !ty->inside) {
+    memcpy (rgb, fill, 3);
+    return;
+  }
+  const uint8_t *row0 = img->data + (size_t) ty->i0 * img->width * 3;
+  const uint8_t *row1 = img->data + (size_t) ty->i1 * img->width * 3;
+  const uint8_t *p00 = row0 + tx->i0 * 3, *p01 = row0 + tx->i1 * 3;
+  const uint8_t *p10 = row1 + tx->i0 * 3, *p11 = row1 + tx->i1 * 3;
+  for (int c = 0; c < 3; c++) {
+    double top = p00[c] + tx->a * (p01[c] - p00[c]);
+    double bottom = p10[c] + tx->a * (p11[c] - p10[c]);
+    rgb[c] = (uint8_t) lrint (top + ty->a * (bottom - top));
+  }
+}
+
 void
 dd_image_sample (const dd_image *img, double x, double y, const uint8_t fill[3],
     uint8_t rgb[3])
 {
-  if (!(x >= 0.0 && x < img->width && y >= 0.0 && y < img->height)) {
-    memcpy (rgb, fill, 3);
-    return;
+  axis_tap tx = axis_tap_at (x, img->width), ty = axis_tap_at (y, img->height);
+  blend (img, &tx, &ty, fill, rgb);
+}
+
+dd_image *
+dd_image_sample_grid (const dd_image *img, const double *xs, int out_width,
+    const double *ys, int out_height, const uint8_t fill[3], GError **error)
+{
+  dd_image *out = dd_image_new (out_width, out_height, error);
+  if (out == NULL)
+    return NULL;
+  axis_tap *tx = g_new (axis_tap, out_width);
+  for (int u = 0; u < out_width; u++)
+    tx[u] = axis_tap_at (xs[u], img->width);
+  for (int v = 0; v < out_height; v++) {
+    axis_tap ty = axis_tap_at (ys[v], img->height);
+    uint8_t *row = out->data + (size_t) v * out_width * 3;
+    for (int u = 0; u < out_width; u++)
+      blend (img, &tx[u], &ty, fill, row + 3 * u);
   }
-  /* From continuous coordinates to pixel-centre indices, clamped at the
-   * border half-pixels as align_corners=False does. */
-  double fx = CLAMP (x - 0.5, 0.0, (double) (img->width - 1));
-  double fy = CLAMP (y - 0.5, 0.0, (double) (img->height - 1));
-  int x0 = (int) fx, y0 = (int) fy;
-  int x1 = MIN (x0 + 1, img->width - 1), y1 = MIN (y0 + 1, img->height - 1);
-  double ax = fx - x0, ay = fy - y0;
-  const uint8_t *p00 = img->data + ((size_t) y0 * img->width + x0) * 3;
-  const uint8_t *p01 = img->data + ((size_t) y0 * img->width + x1) * 3;
-  const uint8_t *p10 = img->data + ((size_t) y1 * img->width + x0) * 3;
-  const uint8_t *p11 = img->data + ((size_t) y1 * img->width + x1) * 3;
-  for (int c = 0; c < 3; c++) {
-    double top = p00[c] + ax * (p01[c] - p00[c]);
-    double bottom = p10[c] + ax * (p11[c] - p10[c]);
-    rgb[c] = (uint8_t) lrint (top + ay * (bottom - top));
-  }
+  g_free (tx);
+  return out;
 }
 
 dd_image *
 dd_image_resize (const dd_image *img, int out_width, int out_height,
     GError **error)
 {
-  dd_image *out = dd_image_new (out_width, out_height, error);
-  if (out == NULL)
-    return NULL;
+  if (out_width <= 0 || out_height <= 0)
+    return dd_image_new (out_width, out_height, error);
   static const uint8_t unused_fill[3] = { 0, 0, 0 };
   /* Divided by the output-per-input scale, as the inverse of a geometric
    * transform (augment.h) computes it: both give the same bytes. */
   double sx = (double) out_width / img->width;
   double sy = (double) out_height / img->height;
+  double *xs = g_new (double, out_width);
+  double *ys = g_new (double, out_height);
+  for (int u = 0; u < out_width; u++)
+    xs[u] = (u + 0.5) / sx;
   for (int v = 0; v < out_height; v++)
-    for (int u = 0; u < out_width; u++)
-      dd_image_sample (img, (u + 0.5) / sx, (v + 0.5) / sy, unused_fill,
-          out->data + ((size_t) v * out_width + u) * 3);
+    ys[v] = (v + 0.5) / sy;
+  dd_image *out = dd_image_sample_grid (img, xs, out_width, ys, out_height,
+      unused_fill, error);
+  g_free (xs);
+  g_free (ys);
   return out;
 }

@@ -79,6 +79,13 @@ dd_image *dd_image_from_chw (const float *chw, int width, int height,
 void dd_image_sample (const dd_image *img, double x, double y,
     const uint8_t fill[3], uint8_t rgb[3]);
 
+/* Samples on a grid: output pixel (u, v) is dd_image_sample at (xs[u], ys[v]).
+ * Any map that scales and shifts each axis (a resize, a crop, a flip)
+ * resamples this way, axis by axis. */
+dd_image *dd_image_sample_grid (const dd_image *img, const double *xs,
+    int out_width, const double *ys, int out_height, const uint8_t fill[3],
+    GError **error);
+
 /* Bilinear resize to out_width x out_height (align_corners=False). */
 dd_image *dd_image_resize (const dd_image *img, int out_width, int out_height,
     GError **error);
