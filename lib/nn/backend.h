@@ -70,5 +70,7 @@ void dd_backend_free (dd_backend *be);
 /* Constructors of the built-in backends (backend.c dispatches by name). */
 dd_backend *dd_backend_reference_new (char *err, size_t err_len);
 dd_backend *dd_backend_cpu_new (char *err, size_t err_len);
+/* Built when DD_HAVE_CUDA is defined (lib/nn/backend_cuda.c). */
+dd_backend *dd_backend_cuda_new (char *err, size_t err_len);
 
 #endif
