@@ -417,6 +417,23 @@ test_infer_graph (void)
   CHECK (dd_net_read (net, "r1", y, err, sizeof err) == 0);
   CHECK (dd_net_read_grad (net, "r1", y, err, sizeof err) != 0);
   CHECK (strstr (err, "gradients exist only in a DD_NET_TRAIN setup") != NULL);
+
+  /* Parameters changed while set up for inference are folded again before
+   * the next forward. */
+  static float x[2 * 3 * 8 * 8], folded[2 * 2 * 8 * 8], plain[2 * 2 * 8 * 8];
+  dd_rng rng;
+  dd_rng_seed (&rng, 13, 0);
+  random_fill (&rng, x, sizeof x / sizeof x[0], -1, 1);
+  perturb_bn (net, &rng);
+  dd_net_set_input (net, x);
+  dd_net_forward (net, 0);
+  CHECK (dd_net_read (net, "out", folded, err, sizeof err) == 0);
+  CHECK (dd_net_setup (net, be, DD_NET_EVAL, 2, 8, 8, err, sizeof err) == 0);
+  dd_net_set_input (net, x);
+  dd_net_forward (net, 0);
+  CHECK (dd_net_read (net, "out", plain, err, sizeof err) == 0);
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+    CHECK_CLOSE (folded[i], plain[i], 1e-5, 1e-6);
   dd_net_free (net);
 
   /* A convolution that is also an output is not folded: its batch norm
@@ -529,6 +546,38 @@ test_presets (void)
   be->ops->destroy (be);
 }
 
+/* The tiny preset with bytes changed at random: each text loads or fails
+ * with a message naming its origin, never crashes. */
+static void
+test_corrupted_files (void)
+{
+  FILE *f = fopen (DD_TEST_PRESET_DIR "/tiny.json", "rb");
+  CHECK (f != NULL);
+  if (!f)
+    return;
+  static char text[1 << 16], copy[1 << 16];
+  size_t n = fread (text, 1, sizeof text, f);
+  fclose (f);
+  dd_rng rng;
+  dd_rng_seed (&rng, 12, 0);
+  static const char pool[] = "{}[]\",:0123456789-.eE tfn";
+  int failed = 0;
+  for (int k = 0; k < 400; k++) {
+    char err[512] = "";
+    memcpy (copy, text, n);
+    for (int m = 0; m < 1 + k % 3; m++)
+      copy[dd_rng_below (&rng, (uint32_t) n)] = k % 2 ? pool[dd_rng_below (&rng, sizeof pool - 1)]
+          : (char) dd_rng_u32 (&rng);
+    dd_net *net = dd_net_parse (copy, n, "corrupt.json", err, sizeof err);
+    if (!net) {
+      failed++;
+      CHECK (strncmp (err, "corrupt.json: ", 14) == 0);
+    }
+    dd_net_free (net);
+  }
+  CHECK (failed > 200);
+}
+
 int
 main (void)
 {
@@ -539,5 +588,6 @@ main (void)
   RUN_TEST (test_infer_graph);
   RUN_TEST (test_resetup);
   RUN_TEST (test_presets);
+  RUN_TEST (test_corrupted_files);
   return check_exit_status ();
 }
