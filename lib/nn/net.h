@@ -9,9 +9,10 @@
  *   dd_net_set_input (net, images);             // NCHW host floats
  *   dd_net_forward (net, 1);
  *   dd_net_zero_grad (net);
- *   dd_net_set_grad (net, "heads.center", dloss, err, sizeof err);
+ *   dd_net_set_grad (net, "heads.center.sigmoid", dloss, err, sizeof err);
  *   dd_net_backward (net);
- *   dd_sgd_step (net, &sgd, lr);                // sgd.h
+ *   dd_sgd_step (net, &sgd, lr, err, sizeof err);   // sgd.h
+ *   dd_checkpoint_save (net, "student.safetensors", err, sizeof err);
  *
  * Memory: one arena each for parameters, gradients, optimizer state and
  * activations, all allocated through the backend. The first setup binds
@@ -30,6 +31,10 @@
  *                 ReLU fused into that convolution. Its outputs equal
  *                 DD_NET_EVAL's; the layers folded away (a conv and its
  *                 batch norm when a ReLU absorbed them) cannot be read.
+ *
+ * Programming errors (forward before a setup, backward outside
+ * DD_NET_TRAIN) are caught by assertions; bad files and bad sizes are
+ * reported through err.
  */
 #ifndef DD_NN_NET_H
 #define DD_NN_NET_H
