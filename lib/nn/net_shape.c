@@ -4,6 +4,10 @@
 
 #include "nn/net_private.h"
 
+/* No side or channel count beyond this, so no int arithmetic on shapes
+ * overflows however the layers are stacked. */
+#define SIDE_MAX (1 << 20)
+
 /* PyTorch's output size of a convolution or pooling window. */
 static int
 window_out (int in, int k, int stride, int pad, int dilation)
@@ -41,8 +45,12 @@ shape_multi (const char *origin, dd_layer *l, char *err, size_t err_len)
     }
   }
   if (l->op == DD_OP_CONCAT)
-    for (int i = 1; i < l->n_inputs; i++)
+    for (int i = 1; i < l->n_inputs; i++) {
       s.c += l->inputs[i]->out_shape.c;
+      if (s.c > SIDE_MAX)
+        return shape_fail (origin, l, err, err_len, "the output would have too many channels",
+                           &l->inputs[0]->out_shape);
+    }
   l->out_shape = s;
   return 0;
 }
@@ -78,6 +86,8 @@ shape_layer (const char *origin, dd_layer *l, char *err, size_t err_len)
       break;
     case DD_OP_UPSAMPLE_NEAREST:
     case DD_OP_UPSAMPLE_BILINEAR:
+      if (in.h > SIDE_MAX / 2 || in.w > SIDE_MAX / 2)
+        return shape_fail (origin, l, err, err_len, "the output would be too large", &in);
       s.h *= 2;
       s.w *= 2;
       break;

@@ -219,6 +219,20 @@ test_load_errors (void)
                      "layer 1 (line 2) needs a \"name\" string");
   expect_load_error (CONV ("a", "input") ",", "\"a\"", "bad.json: line 2, column");
 
+  /* 8 * 2^17 = 2^20 is the largest side; one more doubling is refused. */
+  char chain[2048] = "";
+  size_t used = 0;
+  for (int i = 0; i < 18; i++) {
+    char in[16] = "input";
+    if (i)
+      snprintf (in, sizeof in, "u%d", i - 1);
+    used += (size_t) snprintf (chain + used, sizeof chain - used, "%s{\"name\": \"u%d\", "
+                               "\"op\": \"upsample_nearest\", \"inputs\": [\"%s\"]}",
+                               i ? "," : "", i, in);
+  }
+  expect_load_error (chain, "\"u17\"", "layer 'u17' (upsample_nearest): the output would be "
+                     "too large");
+
   char err[512] = "";
   CHECK (dd_net_load ("/nonexistent/net.json", err, sizeof err) == NULL);
   CHECK (strstr (err, "/nonexistent/net.json: cannot open") != NULL);
