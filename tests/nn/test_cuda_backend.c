@@ -4,7 +4,11 @@
  * batch-norm statistic compared within 1e-3 relative in float32. Every
  * gradient starts from random values instead of zero, so backward must
  * ADD as layer.h asks. Also: the SGD step, the memory operations, out of
- * device memory, and prepare()'s refusals.
+ * device memory, and prepare()'s refusals. Then the whole `tiny` preset on
+ * both backends: the eval forward, the inference graph (batch norm folded,
+ * ReLU fused into the convolution), and three training steps (outputs,
+ * every parameter gradient, then parameters and running statistics after
+ * SGD).
  *
  * Without a CUDA device the backend must refuse with "no CUDA device: ...";
  * the test then says "skipped: no CUDA device" and exits 77 (meson's skip),
@@ -17,7 +21,9 @@
 
 #include "check.h"
 #include "layer_fixture.h"
+#include "nn/net.h"
 #include "nn/rng.h"
+#include "nn/sgd.h"
 
 #define RTOL 1e-3
 
@@ -467,6 +473,144 @@ test_prepare_errors (void)
   CHECK (strstr (err, "fused ReLU") != NULL);
 }
 
+/* ---- a whole network --------------------------------------------------- */
+
+typedef struct net_pair {
+  dd_net *ref, *gpu;
+} net_pair;
+
+static int
+nets_setup (net_pair *p, dd_net_mode mode, char *err, size_t err_len)
+{
+  return dd_net_setup (p->ref, ref, mode, 2, 64, 64, err, err_len) == 0
+      && dd_net_setup (p->gpu, gpu, mode, 2, 64, 64, err, err_len) == 0 ? 0 : -1;
+}
+
+/* The same input on both, then every output compared. */
+static void
+compare_net_forward (net_pair *p, const float *input, int training, const char *when)
+{
+  char err[256], what[64];
+  dd_net_set_input (p->ref, input);
+  dd_net_set_input (p->gpu, input);
+  dd_net_forward (p->ref, training);
+  dd_net_forward (p->gpu, training);
+  for (int i = 0; i < dd_net_n_outputs (p->ref); i++) {
+    const dd_layer *out = dd_net_output (p->ref, i);
+    size_t n = dd_shape_numel (out->out_shape);
+    float *want = floats (n), *got = floats (n);
+    if (dd_net_read (p->ref, out->name, want, err, sizeof err) < 0
+        || dd_net_read (p->gpu, out->name, got, err, sizeof err) < 0) {
+      fprintf (stderr, "%s\n", err);
+      check_failures++;
+    } else {
+      snprintf (what, sizeof what, "output in %s", when);
+      check_close (out->name, what, got, want, n);
+    }
+    free (want);
+    free (got);
+  }
+}
+
+/* Every tensor's values, or every trainable tensor's gradient. */
+static void
+compare_net_tensors (net_pair *p, int grads, const char *when)
+{
+  for (int i = 0; i < dd_net_n_tensors (p->ref); i++) {
+    const dd_net_tensor *a = dd_net_tensor_at (p->ref, i), *b = dd_net_tensor_at (p->gpu, i);
+    if (grads && !a->trainable)
+      continue;
+    float *want = floats (a->numel), *got = floats (a->numel);
+    if (grads) {
+      ref->ops->download (ref, want, a->grad, a->numel);
+      gpu->ops->download (gpu, got, b->grad, b->numel);
+    } else {
+      dd_net_read_tensor (p->ref, a, want);
+      dd_net_read_tensor (p->gpu, b, got);
+    }
+    check_close (a->name, when, got, want, a->numel);
+    free (want);
+    free (got);
+  }
+}
+
+/* Random gradients of a loss on every output, the same on both. */
+static void
+net_backward (net_pair *p, dd_rng *rng)
+{
+  char err[256];
+  dd_net_zero_grad (p->ref);
+  dd_net_zero_grad (p->gpu);
+  for (int i = 0; i < dd_net_n_outputs (p->ref); i++) {
+    const dd_layer *out = dd_net_output (p->ref, i);
+    size_t n = dd_shape_numel (out->out_shape);
+    float *dloss = floats (n);
+    draw (rng, dloss, n);
+    if (dd_net_set_grad (p->ref, out->name, dloss, err, sizeof err) < 0
+        || dd_net_set_grad (p->gpu, out->name, dloss, err, sizeof err) < 0) {
+      fprintf (stderr, "%s\n", err);
+      check_failures++;
+    }
+    free (dloss);
+  }
+  dd_net_backward (p->ref);
+  dd_net_backward (p->gpu);
+}
+
+static void
+net_steps (net_pair *p, const float *input, dd_rng *rng)
+{
+  char err[256];
+  dd_sgd sgd;
+  dd_sgd_defaults (&sgd);
+  for (int step = 0; step < 3; step++) {
+    compare_net_forward (p, input, 1, "training");
+    net_backward (p, rng);
+    compare_net_tensors (p, 1, "gradient");
+    if (dd_sgd_step (p->ref, &sgd, 0.02f, err, sizeof err) < 0
+        || dd_sgd_step (p->gpu, &sgd, 0.02f, err, sizeof err) < 0) {
+      fprintf (stderr, "%s\n", err);
+      check_failures++;
+      return;
+    }
+  }
+  compare_net_tensors (p, 0, "3 SGD steps");
+}
+
+static void
+test_tiny_network (void)
+{
+  char err[512] = "";
+  net_pair p = {dd_net_load_preset ("tiny", err, sizeof err),
+    dd_net_load_preset ("tiny", err, sizeof err)};
+  size_t n = (size_t) 2 * 3 * 64 * 64;
+  float *input = floats (n);
+  dd_rng rng;
+  dd_rng_seed (&rng, 900, 0);
+  draw (&rng, input, n);
+  if (!p.ref || !p.gpu || nets_setup (&p, DD_NET_TRAIN, err, sizeof err) < 0
+      || dd_net_init_params (p.ref, 0) < 0 || dd_net_init_params (p.gpu, 0) < 0) {
+    fprintf (stderr, "tiny: %s\n", err);
+    check_failures++;
+  } else {
+    /* Eval first, while the running statistics (mean 0, variance 1) keep
+     * the activations near 1; after a few training steps they would not. */
+    if (nets_setup (&p, DD_NET_EVAL, err, sizeof err) == 0)
+      compare_net_forward (&p, input, 0, "eval");
+    if (!err[0] && nets_setup (&p, DD_NET_INFER, err, sizeof err) == 0)
+      compare_net_forward (&p, input, 0, "the inference graph");
+    if (!err[0] && nets_setup (&p, DD_NET_TRAIN, err, sizeof err) == 0)
+      net_steps (&p, input, &rng);
+    if (err[0]) {
+      fprintf (stderr, "tiny: %s\n", err);
+      check_failures++;
+    }
+  }
+  dd_net_free (p.ref);
+  dd_net_free (p.gpu);
+  free (input);
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 /* A machine without a usable device: the backend must say why, then the
@@ -512,6 +656,7 @@ main (void)
   RUN_TEST (test_concat_add);
   RUN_TEST (test_sgd);
   RUN_TEST (test_prepare_errors);
+  RUN_TEST (test_tiny_network);
 
   gpu->ops->destroy (gpu);
   ref->ops->destroy (ref);
