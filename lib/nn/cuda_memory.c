@@ -15,14 +15,16 @@ dd_cuda_op_alloc (dd_backend *be, size_t n_floats)
   if (n_floats > SIZE_MAX / sizeof (float))
     return NULL;
   cudaError_t e = cudaMalloc (&p, (n_floats ? n_floats : 1) * sizeof (float));
-  if (e == cudaErrorMemoryAllocation) {
-    /* Not sticky, but it stays the "last error": clear it so the next
-     * kernel launch check does not report it as its own. */
-    cudaGetLastError ();
-    return NULL;
-  }
-  dd_cuda_check (e, NULL, "cudaMalloc");
-  return p;
+  if (e == cudaSuccess)
+    return p;
+  /* The caller reports "out of memory"; any other cause is said here. */
+  if (e != cudaErrorMemoryAllocation)
+    fprintf (stderr, "cuda backend: cudaMalloc of %zu floats failed: %s\n", n_floats,
+             cudaGetErrorString (e));
+  /* A failed cudaMalloc stays the "last error": clear it so the next
+   * kernel launch check does not report it as its own. */
+  cudaGetLastError ();
+  return NULL;
 }
 
 void
