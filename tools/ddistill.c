@@ -6,9 +6,11 @@
 #include "commands.h"
 
 int dd_cmd_eval (int argc, char **argv);
+int dd_cmd_synth (int argc, char **argv);
 
 static const dd_command commands[] = {
   { "eval", "COCO AP/AR of detections against ground truth (boxes or keypoints)", dd_cmd_eval },
+  { "synth", "Generate synthetic people: labeled sets, unlabeled images, videos (COCO truth)", dd_cmd_synth },
 };
 
 static void

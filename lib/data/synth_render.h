@@ -1,0 +1,65 @@
+/* Drawing a scene's frame with cairo, and its ground truth.
+ *
+ * People and occluders are drawn far to near (body parts too, within a
+ * person), over the background, then the camera effects are applied. The
+ * labels come from the same shapes: a keypoint outside the frame has v = 0
+ * (and x = y = 0, as COCO); one on the far side of the head, or covered by
+ * anything drawn after the body parts it lies on (another person, an
+ * occluder, the person's own arm or torso) has v = 1; otherwise v = 2. The
+ * box is the figure's drawn extent clipped to the frame; the area is the
+ * number of frame pixels the figure covers, occluded parts included, so it
+ * measures the person's size as OKS needs.
+ */
+#ifndef DD_DATA_SYNTH_RENDER_H
+#define DD_DATA_SYNTH_RENDER_H
+
+#include <cairo.h>
+#include <stdbool.h>
+
+#include "data/image.h"
+#include "data/synth_scene.h"
+
+typedef struct dd_person_label {
+  int person;                   /* index into the scene's people */
+  float keypoints[3 * DD_KP_COUNT];     /* x, y, v as COCO */
+  double bbox[4];               /* x, y, w, h */
+  double area;
+  int num_keypoints;            /* keypoints with v > 0 */
+} dd_person_label;
+
+typedef struct dd_frame_truth {
+  int n;                        /* people at least partly in the frame */
+  dd_person_label labels[DD_SCENE_MAX_PEOPLE];
+  dd_figure figures[DD_SCENE_MAX_PEOPLE];       /* every person, as posed */
+} dd_frame_truth;
+
+typedef struct dd_render_options {
+  bool raw;                     /* leave out the camera effects */
+  int hide_person;              /* a person not drawn (but labelled), or -1 */
+} dd_render_options;
+
+/* Draws frame `frame` (at t seconds) of the scene into a new RGB24 surface
+ * of the scene's size and fills `truth`. opt may be NULL. */
+cairo_surface_t *dd_synth_render (const dd_scene *scene, double t,
+    uint64_t frame, const dd_render_options *opt, dd_frame_truth *truth);
+
+/* Which part of whom is on top at each point of frame `t`: the shapes of
+ * dd_synth_render in its drawing order, filled flat without anti-aliasing
+ * on an RGB24 surface `zoom` times the frame's size (zoom it to sample the
+ * shapes finely). A pixel holds 0 for the background, (person + 1) << 8 |
+ * (body part + 1) for a person, 0xff0000 | (occluder + 1) for an occluder.
+ * Fills `truth` as dd_synth_render does. */
+cairo_surface_t *dd_synth_render_parts (const dd_scene *scene, double t,
+    int zoom, dd_frame_truth *truth);
+
+#define DD_PART_MAP_OCCLUDER 0xff0000u
+
+/* The person's silhouette in the frame (alpha 255: fully covered), its
+ * body parts filled as drawn. */
+cairo_surface_t *dd_synth_person_mask (const dd_scene *scene,
+    const dd_figure *fig);
+
+/* The frame as a packed RGB8 image. */
+dd_image *dd_synth_surface_to_image (cairo_surface_t *surface);
+
+#endif
