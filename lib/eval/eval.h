@@ -24,6 +24,8 @@
  * Detections are a dataset of scored annotations, as dd_coco_read_results()
  * makes them (boxes and areas as pycocotools' loadRes sets them). Matching
  * for maxDets 1 and 10 truncates the matching done at 100, as pycocotools.
+ * pycocotools cannot evaluate a ground truth of id 0 or a detection of id
+ * <= 0 correctly (it reads id 0 as "no match"): those are refused.
  */
 #ifndef DD_EVAL_EVAL_H
 #define DD_EVAL_EVAL_H
@@ -72,7 +74,7 @@ typedef struct dd_eval_result {
 /* Evaluates `dt` against `gt`. Errors (DD_COCO_ERROR) name the detection or
  * ground truth annotation at fault: an image or category the ground truth
  * does not have, keypoints missing or not 17 for a keypoint evaluation, a
- * score that is not a finite number >= 0. */
+ * score that is not a finite number >= 0, an id pycocotools misreads. */
 dd_eval_result *dd_eval_run (const dd_coco_dataset *gt, const dd_coco_dataset *dt,
     dd_eval_iou_type type, GError **error);
 void dd_eval_result_free (dd_eval_result *r);

@@ -70,6 +70,16 @@ check_entry (const dd_coco_annotation *ann, const char *what, gboolean is_dt,
     dd_eval_iou_type type, GError **error)
 {
   g_autofree char *where = g_strdup_printf ("%s %" G_GINT64_FORMAT, what, ann->id);
+  /* pycocotools stores a match as the partner's id and reads 0 as "no
+   * match": a ground truth of id 0 could never be found, and a detection of
+   * id <= 0 would leave its match free for the next. Refused rather than
+   * evaluated wrong, as pycocotools would. */
+  if (is_dt ? ann->id <= 0 : ann->id == 0) {
+    dd_coco_set_error (error, DD_COCO_ERROR_FIELD, "evaluation", where, "id",
+        "%" G_GINT64_FORMAT ": COCO evaluation needs %s ids (renumber from 1)", ann->id,
+        is_dt ? "positive detection" : "non-zero ground truth");
+    return FALSE;
+  }
   if (is_dt && !ann->has_score) {
     dd_coco_set_error (error, DD_COCO_ERROR_FIELD, "evaluation", where, "score",
         "missing: every detection needs a score");

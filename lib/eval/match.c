@@ -88,17 +88,11 @@ dd_eval_match (const dd_eval_cell *cell, const double *overlaps,
     for (int t = 0; t < DD_EVAL_N_IOU; t++) {
       memset (s->gt_taken, 0, cell->n_gts);
       for (int d = 0; d < cell->n_dts; d++) {
-        const dd_coco_annotation *dt = cell->dts[d];
         int m = best_match (cell, overlaps + (gsize) d * cell->n_gts, p->iou_thrs[t], s);
-        /* pycocotools records a match as the partner's id, and reads an id
-         * of 0 as "no match" (and a taken ground truth as one whose
-         * detection id is > 0): kept, so ids of 0 count as it counts them. */
-        gboolean matched = m >= 0 && cell->gts[m]->id != 0;
-        gboolean ignored = m >= 0 && s->gt_ignored[m];
-        if (m >= 0)
-          s->gt_taken[m] = dt->id > 0;
-        if (!matched && s->dt_outside[d])
-          ignored = TRUE;
+        gboolean matched = m >= 0;
+        gboolean ignored = matched ? s->gt_ignored[m] : s->dt_outside[d];
+        if (matched)
+          s->gt_taken[m] = TRUE;
         status[((gsize) d * p->n_areas + a) * DD_EVAL_N_IOU + t] =
             ignored ? DD_EVAL_IGNORED : matched ? DD_EVAL_TP : DD_EVAL_FP;
       }
