@@ -636,10 +636,10 @@ int
 main (void)
 {
   char err[256] = "";
-  gpu = dd_backend_cuda_new (err, sizeof err);
+  gpu = dd_backend_new ("cuda", err, sizeof err);
   if (!gpu)
     skip_without_device (err);
-  ref = dd_backend_reference_new (err, sizeof err);
+  ref = dd_backend_new ("reference", err, sizeof err);
   if (!ref) {
     fprintf (stderr, "%s\n", err);
     return 1;
@@ -658,7 +658,7 @@ main (void)
   RUN_TEST (test_prepare_errors);
   RUN_TEST (test_tiny_network);
 
-  gpu->ops->destroy (gpu);
-  ref->ops->destroy (ref);
+  dd_backend_free (gpu);
+  dd_backend_free (ref);
   return check_exit_status ();
 }
