@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "data/augment.h"
+#include "data/synth_render.h"
 
 #define K DD_COCO_PERSON_KEYPOINTS
 
@@ -435,6 +436,161 @@ test_keypoints_stay_on_joints (void)
   g_assert_cmpint (n_checked, >, 1000);
 }
 
+/* ---- Rendered people ------------------------------------------------------
+ * The same check on the synthetic people, against the renderer's own
+ * geometry: its part map says which body part of whom covers each pixel.
+ * The part map goes through the same transform as the frame; under each
+ * visible keypoint it must show a body part the keypoint's joint lies on,
+ * where the joint is the one drawn there: the keypoint's own, or after a
+ * flip its mirror partner (the renderer's dd_keypoint_flip, which must agree
+ * with dd_coco_person_flip_pairs). Pixels whose bilinear footprint straddles
+ * two parts are not judged: their colour is a blend of two ids. */
+
+#define SCENE_W 240
+#define SCENE_H 180
+
+typedef struct part_tally {
+  int judged, owned, owned_unswapped, straddling;
+} part_tally;
+
+/* Whether the source pixels a bilinear sample at (x, y) reads are all the
+ * same: then the resampled pixel is exactly their colour. */
+static gboolean
+footprint_pure (const dd_image *img, double x, double y)
+{
+  int xs[2], ys[2];
+  double fx = CLAMP (x - 0.5, 0.0, img->width - 1.0);
+  double fy = CLAMP (y - 0.5, 0.0, img->height - 1.0);
+  xs[0] = (int) fx;
+  ys[0] = (int) fy;
+  xs[1] = MIN (xs[0] + 1, img->width - 1);
+  ys[1] = MIN (ys[0] + 1, img->height - 1);
+  const uint8_t *first = img->data + (ys[0] * img->width + xs[0]) * 3;
+  for (int j = 0; j < 2; j++)
+    for (int i = 0; i < 2; i++)
+      if (memcmp (img->data + (ys[j] * img->width + xs[i]) * 3, first, 3) != 0)
+        return FALSE;
+  return TRUE;
+}
+
+static gboolean
+part_owns (const dd_figure *fig, int person, int joint, uint32_t id)
+{
+  dd_body_part owners[2];
+  int n = dd_figure_keypoint_owners (fig, joint, owners);
+  for (int i = 0; i < n; i++)
+    if (id == ((uint32_t) (person + 1) << 8 | (uint32_t) (owners[i] + 1)))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+check_rendered_person (const dd_frame_truth *truth, const dd_image *parts,
+    const dd_augment_result *r, const dd_image *warped_parts,
+    const dd_coco_annotation *out, part_tally *tally)
+{
+  int person = (int) out->id - 1;
+  const dd_figure *fig = &truth->figures[person];
+  const dd_transform *t = &r->transform;
+  for (int k = 0; k < K; k++) {
+    const float *q = out->keypoints + 3 * k;
+    if (q[2] != 2.0f)
+      continue;
+    int drawn = t->flip ? dd_keypoint_flip[k] : k;
+    /* The label sits on the drawn joint. */
+    double x, y;
+    dd_transform_point_inverse (t, q[0], q[1], &x, &y);
+    g_assert_cmpfloat (fabs (x - fig->kp[drawn][0]), <, 1e-3);
+    g_assert_cmpfloat (fabs (y - fig->kp[drawn][1]), <, 1e-3);
+    /* The pixel under it shows that joint's body part. */
+    int u = (int) q[0], v = (int) q[1];
+    dd_transform_point_inverse (t, u + 0.5, v + 0.5, &x, &y);
+    if (!footprint_pure (parts, x, y)) {
+      tally->straddling++;
+      continue;
+    }
+    const uint8_t *px = warped_parts->data + (v * warped_parts->width + u) * 3;
+    const uint8_t *src = parts->data + ((int) CLAMP (y - 0.5, 0, parts->height - 1)
+        * parts->width + (int) CLAMP (x - 0.5, 0, parts->width - 1)) * 3;
+    g_assert_cmpmem (px, 3, src, 3);
+    uint32_t id = (uint32_t) px[0] << 16 | (uint32_t) px[1] << 8 | px[2];
+    tally->judged++;
+    tally->owned += part_owns (fig, person, drawn, id);
+    tally->owned_unswapped += part_owns (fig, person, k, id);
+  }
+}
+
+static void
+test_rendered_people (void)
+{
+  for (int k = 0; k < K; k++) {
+    int mirrored = k;
+    for (int i = 0; i < DD_COCO_PERSON_N_FLIP_PAIRS; i++)
+      if (dd_coco_person_flip_pairs[i][0] == k || dd_coco_person_flip_pairs[i][1] == k)
+        mirrored = dd_coco_person_flip_pairs[i][0] + dd_coco_person_flip_pairs[i][1] - k;
+    g_assert_cmpint (dd_keypoint_flip[k], ==, mirrored);
+  }
+  const dd_scene_limits limits = { 1, 3, 0.6, 0.9 };
+  dd_augment_params p;
+  dd_augment_params_init (&p, 160, 160);
+  p.scale_min = 0.8;
+  p.scale_max = 1.6;
+  dd_scene *scene = g_new (dd_scene, 1);
+  dd_frame_truth *truth = g_new (dd_frame_truth, 1);
+  part_tally tally = { 0 };
+  int n_flipped = 0;
+  for (int i = 0; i < 40; i++) {
+    dd_rng rng;
+    dd_rng_seed (&rng, 21, (uint64_t) i);
+    dd_scene_sample (dd_style_get (i % DD_STYLE_COUNT), SCENE_W, SCENE_H, &limits,
+        0.0, &rng, scene);
+    cairo_surface_t *frame_surface = dd_synth_render (scene, 0.0, 0, NULL, truth);
+    cairo_surface_t *parts_surface = dd_synth_render_parts (scene, 0.0, 1, truth);
+    dd_image *frame = image_from_cairo (frame_surface);
+    dd_image *parts = image_from_cairo (parts_surface);
+    dd_coco_annotation anns[DD_SCENE_MAX_PEOPLE];
+    for (int j = 0; j < truth->n; j++) {
+      const dd_person_label *l = &truth->labels[j];
+      anns[j] = (dd_coco_annotation) {
+        .id = l->person + 1, .image_id = i, .category_id = 1,
+        .bbox = { l->bbox[0], l->bbox[1], l->bbox[2], l->bbox[3] },
+        .area = l->area, .num_keypoints = l->num_keypoints,
+        .n_keypoints = K, .keypoints = (float *) l->keypoints,
+      };
+    }
+    dd_augment_result r;
+    GError *error = NULL;
+    g_assert_true (dd_augment (&p, &rng, frame, anns, truth->n, &r, &error));
+    g_assert_no_error (error);
+    const uint8_t black[3] = { 0, 0, 0 };
+    dd_image *warped_parts = dd_transform_image (&r.transform, parts, black, NULL);
+    n_flipped += r.transform.flip;
+    for (guint j = 0; j < r.annotations->len; j++)
+      check_rendered_person (truth, parts, &r, warped_parts,
+          &g_array_index (r.annotations, dd_coco_annotation, j), &tally);
+    dd_image_free (warped_parts);
+    dd_augment_result_clear (&r);
+    dd_image_free (parts);
+    dd_image_free (frame);
+    cairo_surface_destroy (parts_surface);
+    cairo_surface_destroy (frame_surface);
+  }
+  g_test_message ("%d of 40 frames flipped; %d visible keypoints judged, %d on a "
+      "part of their joint (%d if flips did not swap labels), %d straddling "
+      "two parts", n_flipped, tally.judged, tally.owned, tally.owned_unswapped,
+      tally.straddling);
+  g_assert_cmpint (n_flipped, >=, 10);
+  g_assert_cmpint (n_flipped, <=, 30);
+  g_assert_cmpint (tally.judged, >, 400);
+  /* A pixel centre is up to 0.7 output pixels from its keypoint, so a
+   * keypoint on the very edge of its part may show its neighbour. */
+  g_assert_cmpint (tally.owned * 100, >=, tally.judged * 98);
+  /* Without the swap, the flipped left/right joints would be off. */
+  g_assert_cmpint (tally.owned_unswapped * 100, <, tally.judged * 85);
+  g_free (truth);
+  g_free (scene);
+}
+
 /* ---- Real COCO people --------------------------------------------------
  * The fixture's four photographs and 14 annotated people through random
  * augmentations: every surviving box and visible keypoint lies in the
@@ -751,6 +907,7 @@ main (int argc, char **argv)
   g_test_add_func ("/augment/padding", test_padding);
   g_test_add_func ("/augment/annotation-clip-drop-area", test_annotation_clip_drop_area);
   g_test_add_func ("/augment/keypoints-stay-on-joints", test_keypoints_stay_on_joints);
+  g_test_add_func ("/augment/rendered-people", test_rendered_people);
   g_test_add_func ("/augment/real-coco-people", test_real_coco_people);
   g_test_add_func ("/augment/reproducible", test_reproducible);
   g_test_add_func ("/augment/jitter", test_jitter);
