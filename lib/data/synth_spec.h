@@ -1,6 +1,6 @@
 /* Benchmark specs: which splits `ddistill synth` generates, how large, in
- * which style. A spec is JSON (the files in lib/data/benchmarks/, compiled in as
- * `test`, `quick` and `small`, or any file):
+ * which style. A spec is JSON (the files in lib/data/benchmarks/, compiled
+ * in as `test`, `quick` and `small`, or any file):
  *
  *   { "name", "description", "seed" (default 1),
  *     "image_format": "jpg" | "png", "jpeg_quality": 1..100,
