@@ -244,7 +244,8 @@ read_videos (reader *r, JsonObject *root, JsonObject *o, dd_split *s,
   return TRUE;
 }
 
-/* A union's parts must be image splits listed before it. */
+/* A union's parts must be image splits listed before it, with their truth
+ * in the open. */
 static gboolean
 read_union (reader *r, JsonObject *o, const dd_spec *spec, dd_split *s,
     GError **error)
@@ -270,6 +271,9 @@ read_union (reader *r, JsonObject *o, const dd_spec *spec, dd_split *s,
     if (found < 0)
       return fail (r, error, "of", "entry %u ('%s') is not an image split "
           "listed before this one", i, name);
+    if (spec->splits[found].hidden_truth)
+      return fail (r, error, "of", "entry %u ('%s') keeps its truth hidden; "
+          "a union would publish it", i, name);
     s->parts[s->n_parts++] = found;
     s->style = spec->splits[found].style;
   }

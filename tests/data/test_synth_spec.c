@@ -50,7 +50,8 @@ spec_with (const char *from, const char *to)
       "              \"dissimilar\": { \"width\": 80, \"height\": 46 } },\n"
       "  \"splits\": [\n"
       "    { \"name\": \"a\", \"kind\": \"images\", \"style\": \"similar\", \"images\": 3 },\n"
-      "    { \"name\": \"b\", \"kind\": \"images\", \"style\": \"similar\", \"images\": 2, \"hidden_truth\": true },\n"
+      "    { \"name\": \"b\", \"kind\": \"images\", \"style\": \"similar\", \"images\": 2 },\n"
+      "    { \"name\": \"h\", \"kind\": \"images\", \"style\": \"similar\", \"images\": 2, \"hidden_truth\": true },\n"
       "    { \"name\": \"ab\", \"kind\": \"union\", \"of\": [ \"a\", \"b\" ] },\n"
       "    { \"name\": \"v\", \"kind\": \"videos\", \"style\": \"dissimilar\", \"videos\": 1,\n"
       "      \"frames\": 4, \"fps\": 10, \"codecs\": [ \"vp8\" ] } ] }";
@@ -69,11 +70,12 @@ test_valid (void)
   GError *error = NULL;
   dd_spec *spec = dd_spec_parse (text, -1, "mine.json", &error);
   g_assert_no_error (error);
-  g_assert_cmpint (spec->n_splits, ==, 4);
+  g_assert_cmpint (spec->n_splits, ==, 5);
+  g_assert_true (spec->splits[2].hidden_truth);
   g_assert_cmpint (spec->seed, ==, 1);
   g_assert_cmpint (spec->jpeg_quality, ==, 92);
-  g_assert_cmpint (spec->splits[3].width, ==, 80);
-  g_assert_cmpint (spec->splits[3].codecs[0], ==, DD_VIDEO_VP8_MKV);
+  g_assert_cmpint (spec->splits[4].width, ==, 80);
+  g_assert_cmpint (spec->splits[4].codecs[0], ==, DD_VIDEO_VP8_MKV);
   dd_spec_free (spec);
 }
 
@@ -92,13 +94,14 @@ static const struct {
   { "\"images\": 3", "\"images\": -3", "splits[0].images: must be an integer from 1" },
   { "\"images\": 3", "\"image\": 3", "splits[0].image: unknown field" },
   { "\"style\": \"similar\", \"images\": 3", "\"style\": \"sunny\", \"images\": 3", "splits[0].style: 'sunny' is no style" },
-  { "\"hidden_truth\": true", "\"hidden_truth\": 1", "splits[1].hidden_truth: must be true or false" },
+  { "\"hidden_truth\": true", "\"hidden_truth\": 1", "splits[2].hidden_truth: must be true or false" },
   { "\"name\": \"b\"", "\"name\": \"a\"", "splits[1].name: 'a' is used twice" },
   { "\"name\": \"b\"", "\"name\": \"../b\"", "splits[1].name: '../b' must be letters" },
-  { "[ \"a\", \"b\" ]", "[ \"a\", \"v\" ]", "splits[2].of: entry 1 ('v') is not an image split listed before" },
-  { "\"kind\": \"union\"", "\"kind\": \"mixture\"", "splits[2].kind: 'mixture' is not images, union or videos" },
-  { "[ \"vp8\" ]", "[ \"h265\" ]", "splits[3].codecs: entry 0 is not \"h264\" or \"vp8\"" },
-  { "\"fps\": 10", "\"fps\": 0", "splits[3].fps: must be an integer from 1 to 240" },
+  { "[ \"a\", \"b\" ]", "[ \"a\", \"v\" ]", "splits[3].of: entry 1 ('v') is not an image split listed before" },
+  { "[ \"a\", \"b\" ]", "[ \"a\", \"h\" ]", "splits[3].of: entry 1 ('h') keeps its truth hidden" },
+  { "\"kind\": \"union\"", "\"kind\": \"mixture\"", "splits[3].kind: 'mixture' is not images, union or videos" },
+  { "[ \"vp8\" ]", "[ \"h265\" ]", "splits[4].codecs: entry 0 is not \"h264\" or \"vp8\"" },
+  { "\"fps\": 10", "\"fps\": 0", "splits[4].fps: must be an integer from 1 to 240" },
 };
 
 static void
