@@ -122,7 +122,9 @@ static FILE *
 open_temporary (const char *pattern_prefix, char **path_out, GError **error)
 {
   char *path = g_strdup_printf ("%s.XXXXXX", pattern_prefix);
-  int fd = g_mkstemp (path);
+  /* 0666 less the umask, as any new file: mkstemp's own 0600 would stay
+   * with the dataset after the rename. */
+  int fd = g_mkstemp_full (path, O_RDWR | O_CLOEXEC, 0666);
   FILE *f = fd >= 0 ? fdopen (fd, "w") : NULL;
   if (!f) {
     int err = errno;

@@ -4,35 +4,8 @@
  * points. */
 #include "eval/eval_private.h"
 
-#include <string.h>
-
 /* numpy's np.spacing(1), in pycocotools' tp / (fp + tp + spacing). */
 #define SPACING_1 2.220446049250313e-16
-
-void
-dd_eval_scratch_reserve_curve (dd_eval_scratch *s, gsize n)
-{
-  if (n <= s->curve_size)
-    return;
-  s->curve_size = MAX (n, 2 * s->curve_size);
-  s->curve_pr = g_renew (double, s->curve_pr, s->curve_size);
-  s->curve_rc = g_renew (double, s->curve_rc, s->curve_size);
-  s->kept = g_renew (uint32_t, s->kept, s->curve_size);
-}
-
-void
-dd_eval_scratch_clear (dd_eval_scratch *s)
-{
-  g_free (s->overlaps);
-  g_free (s->gt_order);
-  g_free (s->gt_ignored);
-  g_free (s->gt_taken);
-  g_free (s->dt_outside);
-  g_free (s->curve_pr);
-  g_free (s->curve_rc);
-  g_free (s->kept);
-  memset (s, 0, sizeof *s);
-}
 
 /* Index helpers for the [T][R][K][A][M] and [T][K][A][M] layouts. */
 static gsize

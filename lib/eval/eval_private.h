@@ -33,6 +33,10 @@ typedef struct dd_eval_scratch {
   int *gt_order;                /* regular ground truth first, then ignored */
   uint8_t *gt_ignored, *gt_taken, *dt_outside;
   gsize gt_size, dt_size;
+  int *candidates;              /* per detection, the ground truth it may match */
+  gsize candidates_size;
+  int *n_candidates;
+  double *dt_extents;           /* per detection, x0 y0 x1 y1 of its keypoints */
   double *curve_pr, *curve_rc;  /* accumulation, one per kept detection */
   uint32_t *kept;
   gsize curve_size;
@@ -43,9 +47,12 @@ void dd_eval_scratch_reserve_curve (dd_eval_scratch *s, gsize n);
 void dd_eval_scratch_clear (dd_eval_scratch *s);
 
 /* Overlaps [d * n_gts + g] of the cell's detections with its ground truth,
- * as pycocotools' maskUtils.iou on boxes and COCOeval.computeOks. */
+ * as pycocotools' maskUtils.iou on boxes and COCOeval.computeOks. An OKS
+ * that is certainly below 0.5, the lowest threshold, is left at 0: it can
+ * match nothing either way, and most pairs of people in an image are far
+ * apart. */
 void dd_eval_box_iou (const dd_eval_cell *cell, double *overlaps);
-void dd_eval_oks (const dd_eval_cell *cell, const double *sigmas, double *overlaps);
+void dd_eval_oks (const dd_eval_cell *cell, const double *sigmas, dd_eval_scratch *s);
 
 /* COCOeval.evaluateImg for every area range at once: writes
  * status[(d * n_areas + a) * DD_EVAL_N_IOU + t] for the cell's detections

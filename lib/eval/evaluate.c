@@ -199,7 +199,7 @@ evaluate_category (dd_eval_result *r, const eval_index *ix, guint k, dd_eval_scr
     if (p->iou_type == DD_EVAL_BBOX)
       dd_eval_box_iou (&cell, s->overlaps);
     else
-      dd_eval_oks (&cell, p->sigmas, s->overlaps);
+      dd_eval_oks (&cell, p->sigmas, s);
     dd_eval_match (&cell, s->overlaps, p, s,
         dets.status + (gsize) pos * p->n_areas * DD_EVAL_N_IOU, dets.n_regular);
     for (int d = 0; d < cell.n_dts; d++) {

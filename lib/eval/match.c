@@ -4,26 +4,6 @@
 
 #include <string.h>
 
-void
-dd_eval_scratch_reserve_cell (dd_eval_scratch *s, int n_dts, int n_gts)
-{
-  gsize pairs = (gsize) n_dts * n_gts;
-  if (pairs > s->overlaps_size) {
-    s->overlaps_size = MAX (pairs, 2 * s->overlaps_size);
-    s->overlaps = g_renew (double, s->overlaps, s->overlaps_size);
-  }
-  if ((gsize) n_gts > s->gt_size) {
-    s->gt_size = MAX ((gsize) n_gts, 2 * s->gt_size);
-    s->gt_order = g_renew (int, s->gt_order, s->gt_size);
-    s->gt_ignored = g_renew (uint8_t, s->gt_ignored, s->gt_size);
-    s->gt_taken = g_renew (uint8_t, s->gt_taken, s->gt_size);
-  }
-  if ((gsize) n_dts > s->dt_size) {
-    s->dt_size = MAX ((gsize) n_dts, 2 * s->dt_size);
-    s->dt_outside = g_renew (uint8_t, s->dt_outside, s->dt_size);
-  }
-}
-
 static gboolean
 outside (double area, const double range[2])
 {
@@ -52,18 +32,37 @@ order_ground_truth (const dd_eval_cell *cell, const double range[2], gboolean ke
   return regular;
 }
 
+/* For detection d, the ground truth it could match at the lowest threshold,
+ * in matching order. The others can change nothing: at every threshold
+ * they are passed over, and the stop at the first ignored one after a
+ * regular match happens as well at the next ignored candidate (all that
+ * follow an ignored one are ignored). */
+static void
+find_candidates (const dd_eval_cell *cell, const double *overlaps, double lowest,
+    dd_eval_scratch *s)
+{
+  for (int d = 0; d < cell->n_dts; d++) {
+    const double *row = overlaps + (gsize) d * cell->n_gts;
+    int *cand = s->candidates + (gsize) d * cell->n_gts, n = 0;
+    for (int j = 0; j < cell->n_gts; j++)
+      if (row[s->gt_order[j]] >= lowest)
+        cand[n++] = s->gt_order[j];
+    s->n_candidates[d] = n;
+  }
+}
+
 /* The ground truth (index into the cell) detection d takes at threshold
  * thr, or -1: the last best overlap >= thr among those still free (a crowd
  * is never taken), stopping at the first ignored one once a regular one
  * matched. */
 static int
-best_match (const dd_eval_cell *cell, const double *row, double thr,
-    const dd_eval_scratch *s)
+best_match (const dd_eval_cell *cell, const double *row, const int *cand, int n_cand,
+    double thr, const dd_eval_scratch *s)
 {
   double best = MIN (thr, 1 - 1e-10);
   int m = -1;
-  for (int j = 0; j < cell->n_gts; j++) {
-    int g = s->gt_order[j];
+  for (int j = 0; j < n_cand; j++) {
+    int g = cand[j];
     if (s->gt_taken[g] && !cell->gts[g]->iscrowd)
       continue;
     if (m > -1 && !s->gt_ignored[m] && s->gt_ignored[g])
@@ -85,10 +84,12 @@ dd_eval_match (const dd_eval_cell *cell, const double *overlaps,
     n_regular[a] += order_ground_truth (cell, p->area_rng[a], keypoints, s);
     for (int d = 0; d < cell->n_dts; d++)
       s->dt_outside[d] = outside (cell->dts[d]->area, p->area_rng[a]);
+    find_candidates (cell, overlaps, MIN (p->iou_thrs[0], 1 - 1e-10), s);
     for (int t = 0; t < DD_EVAL_N_IOU; t++) {
       memset (s->gt_taken, 0, cell->n_gts);
       for (int d = 0; d < cell->n_dts; d++) {
-        int m = best_match (cell, overlaps + (gsize) d * cell->n_gts, p->iou_thrs[t], s);
+        int m = best_match (cell, overlaps + (gsize) d * cell->n_gts,
+            s->candidates + (gsize) d * cell->n_gts, s->n_candidates[d], p->iou_thrs[t], s);
         gboolean matched = m >= 0;
         gboolean ignored = matched ? s->gt_ignored[m] : s->dt_outside[d];
         if (matched)

@@ -74,21 +74,62 @@ oks_unlabelled (const double *bb, const float *dk, const double *vars, double sc
   return sum / DD_COCO_PERSON_KEYPOINTS;
 }
 
-void
-dd_eval_oks (const dd_eval_cell *cell, const double *sigmas, double *overlaps)
+/* The box around the detection's keypoints (all 17) or around the ground
+ * truth's labelled ones. */
+static void
+extent (const float *kps, gboolean labelled_only, double box[4])
 {
-  double vars[DD_COCO_PERSON_KEYPOINTS];
-  for (int k = 0; k < DD_COCO_PERSON_KEYPOINTS; k++)
+  box[0] = box[1] = G_MAXDOUBLE;
+  box[2] = box[3] = -G_MAXDOUBLE;
+  for (int k = 0; k < DD_COCO_PERSON_KEYPOINTS; k++) {
+    if (labelled_only && !(kps[3 * k + 2] > 0))
+      continue;
+    box[0] = MIN (box[0], kps[3 * k]);
+    box[1] = MIN (box[1], kps[3 * k + 1]);
+    box[2] = MAX (box[2], kps[3 * k]);
+    box[3] = MAX (box[3], kps[3 * k + 1]);
+  }
+}
+
+/* TRUE when every labelled keypoint is so far from its detection that its
+ * similarity is below 1/2, so the OKS is too: each distance is at least the
+ * gap between the two keypoint boxes, and the largest sigma gives the
+ * smallest exponent. The margin covers rounding. */
+static gboolean
+surely_below_half (const double *g, const double *d, double max_var, double scale)
+{
+  double gap_x = MAX (0, MAX (d[0] - g[2], g[0] - d[2]));
+  double gap_y = MAX (0, MAX (d[1] - g[3], g[1] - d[3]));
+  double least_e = (gap_x * gap_x + gap_y * gap_y) / max_var / scale / 2;
+  return least_e > G_LN2 * (1 + 1e-9);
+}
+
+void
+dd_eval_oks (const dd_eval_cell *cell, const double *sigmas, dd_eval_scratch *s)
+{
+  double vars[DD_COCO_PERSON_KEYPOINTS], max_var = 0;
+  for (int k = 0; k < DD_COCO_PERSON_KEYPOINTS; k++) {
     vars[k] = (sigmas[k] * 2) * (sigmas[k] * 2);
+    max_var = MAX (max_var, vars[k]);
+  }
+  for (int d = 0; d < cell->n_dts; d++)
+    extent (cell->dts[d]->keypoints, FALSE, s->dt_extents + 4 * d);
   for (int g = 0; g < cell->n_gts; g++) {
     const dd_coco_annotation *gt = cell->gts[g];
     double scale = gt->area + SPACING_1;
     gboolean labelled = FALSE;
     for (int k = 0; k < DD_COCO_PERSON_KEYPOINTS && !labelled; k++)
       labelled = gt->keypoints[3 * k + 2] > 0;
-    for (int d = 0; d < cell->n_dts; d++)
-      overlaps[d * cell->n_gts + g] = labelled
-          ? oks_labelled (gt->keypoints, cell->dts[d]->keypoints, vars, scale)
-          : oks_unlabelled (gt->bbox, cell->dts[d]->keypoints, vars, scale);
+    double g_extent[4];
+    extent (gt->keypoints, TRUE, g_extent);
+    for (int d = 0; d < cell->n_dts; d++) {
+      double *o = &s->overlaps[d * cell->n_gts + g];
+      if (!labelled)
+        *o = oks_unlabelled (gt->bbox, cell->dts[d]->keypoints, vars, scale);
+      else if (surely_below_half (g_extent, s->dt_extents + 4 * d, max_var, scale))
+        *o = 0;
+      else
+        *o = oks_labelled (gt->keypoints, cell->dts[d]->keypoints, vars, scale);
+    }
   }
 }

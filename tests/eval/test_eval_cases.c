@@ -264,14 +264,17 @@ test_keypoints (void)
   cell = (dd_eval_cell) { gts, 2, dts, 2 };
   dd_eval_params p;
   dd_eval_params_init (&p, DD_EVAL_KEYPOINTS);
-  double oks[4];
-  dd_eval_oks (&cell, p.sigmas, oks);
+  dd_eval_scratch s = { 0 };
+  dd_eval_scratch_reserve_cell (&s, 2, 2);
+  dd_eval_oks (&cell, p.sigmas, &s);
+  const double *oks = s.overlaps;
   g_assert_cmpfloat_with_epsilon (oks[0], 0, 1e-12);
   g_assert_cmpfloat (oks[1], ==, 1);
   g_assert_cmpfloat_with_epsilon (oks[2],
       exp (-2.25 * 2.25 / (2 * 2000 * (2 * .026) * (2 * .026))), 1e-12);
   g_assert_cmpfloat_with_epsilon (oks[2], 0.62621809, 1e-8);
   g_assert_cmpfloat_with_epsilon (oks[3], 0, 1e-12);
+  dd_eval_scratch_clear (&s);
 
   dd_eval_result *r = dd_test_eval (gt, dt, DD_EVAL_KEYPOINTS);
   static const char *const names[10] = {
@@ -303,8 +306,10 @@ test_oks_unlabelled (void)
   dd_eval_cell cell = { gts, 1, dts, 2 };
   dd_eval_params p;
   dd_eval_params_init (&p, DD_EVAL_KEYPOINTS);
-  double oks[2];
-  dd_eval_oks (&cell, p.sigmas, oks);
+  dd_eval_scratch s = { 0 };
+  dd_eval_scratch_reserve_cell (&s, 2, 1);
+  dd_eval_oks (&cell, p.sigmas, &s);
+  const double *oks = s.overlaps;
   g_assert_cmpfloat (oks[0], ==, 1);
   double expected = 0;
   for (int k = 0; k < DD_COCO_PERSON_KEYPOINTS; k++) {
@@ -312,6 +317,7 @@ test_oks_unlabelled (void)
     expected += exp (-25 / var / 300 / 2);
   }
   g_assert_cmpfloat_with_epsilon (oks[1], expected / 17, 1e-12);
+  dd_eval_scratch_clear (&s);
   dd_coco_dataset_free (dt);
   dd_coco_dataset_free (gt);
 }
