@@ -3,6 +3,7 @@
 #include "data/coco_private.h"
 
 #include <math.h>
+#include <string.h>
 
 JsonNode *
 dd_coco_member (JsonObject *o, const char *field)
@@ -186,8 +187,12 @@ dd_coco_parse_file (const char *path, GError **error)
   g_autoptr (GError) local = NULL;
   if (!json_parser_load_from_mapped_file (parser, path, &local)) {
     gboolean io = local->domain != JSON_PARSER_ERROR;
+    /* json-glib says "PATH:LINE:COLUMN: ...": keep the position only. */
+    const char *what = local->message;
+    if (g_str_has_prefix (what, path) && what[strlen (path)] == ':')
+      what += strlen (path) + 1;
     g_set_error (error, DD_COCO_ERROR, io ? DD_COCO_ERROR_IO : DD_COCO_ERROR_PARSE,
-        "%s: %s: %s", path, io ? "cannot read" : "not valid JSON", local->message);
+        "%s: %s: %s%s", path, io ? "cannot read" : "not valid JSON", io ? "" : "line ", what);
     return NULL;
   }
   if (!json_parser_get_root (parser)) {

@@ -65,38 +65,42 @@ cell_of (const eval_index *ix, const dd_coco_annotation *ann, const char *what,
   return (gssize) k * ix->n_images + i;
 }
 
-static gboolean
-check_entry (const dd_coco_annotation *ann, const char *what, gboolean is_dt,
-    dd_eval_iou_type type, GError **error)
+/* What is wrong with an entry for this evaluation (a new string), or NULL. */
+static char *
+entry_fault (const dd_coco_annotation *ann, gboolean is_dt, dd_eval_iou_type type,
+    const char **field)
 {
-  g_autofree char *where = g_strdup_printf ("%s %" G_GINT64_FORMAT, what, ann->id);
   /* pycocotools stores a match as the partner's id and reads 0 as "no
    * match": a ground truth of id 0 could never be found, and a detection of
    * id <= 0 would leave its match free for the next. Refused rather than
    * evaluated wrong, as pycocotools would. */
-  if (is_dt ? ann->id <= 0 : ann->id == 0) {
-    dd_coco_set_error (error, DD_COCO_ERROR_FIELD, "evaluation", where, "id",
-        "%" G_GINT64_FORMAT ": COCO evaluation needs %s ids (renumber from 1)", ann->id,
-        is_dt ? "positive detection" : "non-zero ground truth");
-    return FALSE;
-  }
-  if (is_dt && !ann->has_score) {
-    dd_coco_set_error (error, DD_COCO_ERROR_FIELD, "evaluation", where, "score",
-        "missing: every detection needs a score");
-    return FALSE;
-  }
-  if (is_dt && (!isfinite (ann->score) || ann->score < 0)) {
-    dd_coco_set_error (error, DD_COCO_ERROR_FIELD, "evaluation", where, "score",
-        "%g: a score must be a finite number >= 0", ann->score);
-    return FALSE;
-  }
-  if (type == DD_EVAL_KEYPOINTS && ann->n_keypoints != DD_COCO_PERSON_KEYPOINTS) {
-    dd_coco_set_error (error, DD_COCO_ERROR_FIELD, "evaluation", where, "keypoints",
-        "%d keypoints: keypoint evaluation uses the %d COCO person keypoints",
-        ann->n_keypoints, DD_COCO_PERSON_KEYPOINTS);
-    return FALSE;
-  }
-  return TRUE;
+  *field = "id";
+  if (is_dt ? ann->id <= 0 : ann->id == 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ": COCO evaluation needs %s ids "
+        "(renumber from 1)", ann->id, is_dt ? "positive detection" : "non-zero ground truth");
+  *field = "score";
+  if (is_dt && !ann->has_score)
+    return g_strdup ("missing: every detection needs a score");
+  if (is_dt && (!isfinite (ann->score) || ann->score < 0))
+    return g_strdup_printf ("%g: a score must be a finite number >= 0", ann->score);
+  *field = "keypoints";
+  if (type == DD_EVAL_KEYPOINTS && ann->n_keypoints != DD_COCO_PERSON_KEYPOINTS)
+    return g_strdup_printf ("%d keypoints: keypoint evaluation uses the %d COCO person "
+        "keypoints", ann->n_keypoints, DD_COCO_PERSON_KEYPOINTS);
+  return NULL;
+}
+
+static gboolean
+check_entry (const dd_coco_annotation *ann, const char *what, gboolean is_dt,
+    dd_eval_iou_type type, GError **error)
+{
+  const char *field;
+  g_autofree char *fault = entry_fault (ann, is_dt, type, &field);
+  if (!fault)
+    return TRUE;
+  g_autofree char *where = g_strdup_printf ("%s %" G_GINT64_FORMAT, what, ann->id);
+  dd_coco_set_error (error, DD_COCO_ERROR_FIELD, "evaluation", where, field, "%s", fault);
+  return FALSE;
 }
 
 static gboolean
