@@ -131,8 +131,9 @@ test_round_trip (gconstpointer data)
     /* Frames come back in order: each is closest to the one sent there. */
     if (f > 0)
       g_assert_cmpfloat (psnr (d.frames[f], sent[f]), >, psnr (d.frames[f], sent[f - 1]));
-    dd_image_free (sent[f]);
   }
+  for (int f = 0; f < FRAMES; f++)
+    dd_image_free (sent[f]);
   g_test_message ("%s: worst frame %.1f dB", name, worst);
   g_assert_cmpfloat (worst, >, 24);
   decoded_clear (&d);
