@@ -70,9 +70,11 @@ sample_person (const dd_scene *scene, const dd_scene_limits *limits,
   p->height = h * log_uniform (limits->min_height, limits->max_height, rng);
   sample_motion (p, clip, rng);
 
-  /* Feet anywhere from high in the frame to below it, the head no more
-   * than a third out of the top. */
-  double lo = fmax (0.15 * h, 0.7 * p->height), hi = h + 0.3 * p->height;
+  /* Feet on the ground (below the horizon) down to below the frame, the
+   * head no more than a third out of the top. */
+  double hi = h + 0.3 * p->height;
+  double lo = fmin (fmax (scene->background.horizon + 0.02 * h,
+          0.7 * p->height), hi);
   p->ground_y = dd_rng_range (rng, (float) lo, (float) hi);
   /* Somewhere in view halfway through the clip. */
   double mid = scene->duration / 2;
@@ -148,6 +150,10 @@ dd_scene_sample (const dd_style *style, int width, int height,
     .duration = duration };
   if (duration > 0)
     scene->pan_speed = dd_rng_range (rng, -0.12f, 0.12f) * width;
+  double pan_end = dd_scene_pan (scene, duration);
+  dd_background_sample (style, fmin (0, pan_end), fmax (0, pan_end), width,
+      height, limits->min_height * height, limits->max_height * height, rng,
+      &scene->background);
   scene->n_people = sample_count (limits, rng);
   for (int i = 0; i < scene->n_people; i++)
     sample_person (scene, limits, rng, &scene->people[i]);
@@ -155,10 +161,6 @@ dd_scene_sample (const dd_style *style, int width, int height,
   for (int i = 0; i < DD_SCENE_MAX_OCCLUDERS; i++)
     if (dd_rng_uniform (rng) < style->occluders_mean / DD_SCENE_MAX_OCCLUDERS)
       sample_occluder (scene, rng, &scene->occluders[scene->n_occluders++]);
-  double pan_end = dd_scene_pan (scene, duration);
-  dd_background_sample (style, fmin (0, pan_end), fmax (0, pan_end), width,
-      height, limits->min_height * height, limits->max_height * height, rng,
-      &scene->background);
   dd_camera_fx_sample (style, rng, &scene->fx);
   if (scene->pan_speed != 0 && style->motion_blur_max > 0)
     scene->fx.motion_blur = (int) (fabs (scene->pan_speed) / width * 20) + 1;
