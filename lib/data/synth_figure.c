@@ -3,6 +3,7 @@
 #include "synth_figure.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 const char *const dd_keypoint_names[DD_KP_COUNT] = {
@@ -159,6 +160,10 @@ pose_base (dd_pose_kind kind, double phase, dd_pose *p)
       break;
   }
 }
+
+/* A pose is read as an array of angles, yaw first, by the loops below. */
+_Static_assert (sizeof (dd_pose) == DD_POSE_ANGLES * sizeof (double)
+    && offsetof (dd_pose, yaw) == 0, "dd_pose must be doubles only, yaw first");
 
 static double *
 angles (dd_pose *p)

@@ -147,7 +147,7 @@ draw_part (cairo_t *cr, const dd_scene_person *p, const dd_figure *fig,
 
 static void
 draw (const dd_scene *scene, const draw_list *dl, const dd_frame_truth *truth,
-    const dd_render_options *opt, double pan, cairo_surface_t *surface)
+    double pan, cairo_surface_t *surface)
 {
   cairo_t *cr = cairo_create (surface);
   dd_background_draw (&scene->background, cr, scene->width, scene->height, pan);
@@ -159,7 +159,7 @@ draw (const dd_scene *scene, const draw_list *dl, const dd_frame_truth *truth,
       dd_paint_fill (&o->paint, cr, pr->shape->p[0][0], pr->shape->p[0][1],
           scene->height);
       outline (cr, pr->shape, 0.6, 0.25);
-    } else if (pr->person != opt->hide_person) {
+    } else {
       draw_part (cr, &scene->people[pr->person], &truth->figures[pr->person],
           pr->item);
     }
@@ -287,13 +287,13 @@ cairo_surface_t *
 dd_synth_render (const dd_scene *scene, double t, uint64_t frame,
     const dd_render_options *opt, dd_frame_truth *truth)
 {
-  static const dd_render_options defaults = { .raw = false, .hide_person = -1 };
+  static const dd_render_options defaults = { .raw = false };
   if (!opt)
     opt = &defaults;
   draw_list *dl = prepare (scene, t, truth);
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24,
       scene->width, scene->height);
-  draw (scene, dl, truth, opt, dd_scene_pan (scene, t), surface);
+  draw (scene, dl, truth, dd_scene_pan (scene, t), surface);
   if (!opt->raw) {
     dd_rng noise;
     dd_rng_seed (&noise, scene->noise_seed, frame);

@@ -6,9 +6,11 @@
  * (and x = y = 0, as COCO); one on the far side of the head, or covered by
  * anything drawn after the body parts it lies on (another person, an
  * occluder, the person's own arm or torso) has v = 1; otherwise v = 2. The
- * box is the figure's drawn extent clipped to the frame; the area is the
- * number of frame pixels the figure covers, occluded parts included, so it
- * measures the person's size as OKS needs.
+ * box is the figure's drawn extent, occluded parts included, clipped to
+ * the frame (and, where the frame cuts the figure, to the pixels it still
+ * covers); the area is the number of frame pixels the figure covers,
+ * occluded parts included, so it measures the person's size as OKS needs.
+ * A person who covers less than one pixel of the frame gets no label.
  */
 #ifndef DD_DATA_SYNTH_RENDER_H
 #define DD_DATA_SYNTH_RENDER_H
@@ -19,6 +21,7 @@
 #include "data/image.h"
 #include "data/synth_scene.h"
 
+/* Padding is zeroed: labels compare with memcmp. */
 typedef struct dd_person_label {
   int person;                   /* index into the scene's people */
   float keypoints[3 * DD_KP_COUNT];     /* x, y, v as COCO */
@@ -35,11 +38,11 @@ typedef struct dd_frame_truth {
 
 typedef struct dd_render_options {
   bool raw;                     /* leave out the camera effects */
-  int hide_person;              /* a person not drawn (but labelled), or -1 */
 } dd_render_options;
 
-/* Draws frame `frame` (at t seconds) of the scene into a new RGB24 surface
- * of the scene's size and fills `truth`. opt may be NULL. */
+/* Draws the scene at t seconds into a new RGB24 surface of the scene's
+ * size and fills `truth`; `frame` (the frame's index in its clip, 0 for a
+ * still) picks the sensor noise. opt may be NULL. */
 cairo_surface_t *dd_synth_render (const dd_scene *scene, double t,
     uint64_t frame, const dd_render_options *opt, dd_frame_truth *truth);
 

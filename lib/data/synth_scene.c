@@ -49,9 +49,7 @@ sample_motion (dd_scene_person *p, bool clip, dd_rng *rng)
     double dir = dd_rng_below (rng, 2) ? 1 : -1;
     p->jitter.yaw = dir * M_PI / 2 + 0.35 * dd_rng_normal (rng);
   }
-  p->speed = speed * p->height * sin (p->jitter.yaw);
-  if (!clip)
-    p->speed = 0;
+  p->speed = clip ? speed * p->height * sin (p->jitter.yaw) : 0;
 }
 
 static void
