@@ -1,0 +1,372 @@
+/**
+ * SECTION:element-ddtransform
+ * @title: ddtransform
+ *
+ * One test-time transform of distillation: resizes each frame (its shorter
+ * side to `shorter-side` pixels, or both sides by `factor`) and/or mirrors
+ * it (`flip`), and records the transform in a DdTransformMeta so that what
+ * a detector finds in the result can be mapped back to the frame. A
+ * transform meta already on the buffer is composed with this one, so the
+ * meta always relates the buffer to the original frame; the DdFrameMeta
+ * passes unchanged; a DdDetectionsMeta is mapped into the new pixels (when
+ * mirroring, its keypoints are exchanged with their flip partners; without
+ * partners it is dropped, with a warning in the log).
+ *
+ * Pixels are resampled with lib/data's convention (video_resample.h:
+ * bilinear between pixel centres, align_corners=False), so the image a
+ * model sees here is the one the library's own resize gives, to the byte.
+ * Packed 8-bit formats only: put videoconvert in front for others. With
+ * neither a resize nor a mirror the frame passes untouched, meta added.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc ! video/x-raw,format=RGB,width=320,height=240 ! ddtransform shorter-side=120 flip=true ! videoconvert ! autovideosink
+ * ]|
+ */
+#include "elements/ddtransform.h"
+
+#include <math.h>
+
+#include "elements/dddetectionsmeta.h"
+#include "elements/ddtransformmeta.h"
+#include "elements/video_resample.h"
+
+GST_DEBUG_CATEGORY_STATIC (dd_transform_debug);
+#define GST_CAT_DEFAULT dd_transform_debug
+
+#define DEFAULT_SHORTER_SIDE 0
+#define DEFAULT_FACTOR 1.0
+#define DEFAULT_FLIP FALSE
+#define MAX_SIDE 16384
+
+enum {
+  PROP_0,
+  PROP_SHORTER_SIDE,
+  PROP_FACTOR,
+  PROP_FLIP,
+};
+
+struct _DdTransform {
+  GstVideoFilter parent;
+
+  /* Properties, under the object lock. */
+  guint shorter_side;
+  gdouble factor;
+  gboolean flip;
+
+  /* From set_info, in the streaming thread. */
+  gboolean active_flip;
+  dd_resampler *resampler;      /* NULL when the frame passes in place */
+  gboolean warned_partners;
+};
+
+#define FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, GRAY8 }"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (FORMATS)));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (FORMATS)));
+
+#define dd_transform_parent_class parent_class
+G_DEFINE_TYPE (DdTransform, dd_transform, GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE (ddtransform, "ddtransform", GST_RANK_NONE,
+    DD_TYPE_TRANSFORM);
+
+void
+dd_transform_output_size (int fw, int fh, guint shorter_side, double factor,
+    int *width, int *height)
+{
+  long w, h;
+  if (shorter_side > 0 && fw <= fh) {
+    w = shorter_side;
+    h = lround ((double) fh * shorter_side / fw);
+  } else if (shorter_side > 0) {
+    h = shorter_side;
+    w = lround ((double) fw * shorter_side / fh);
+  } else {
+    w = lround (fw * factor);
+    h = lround (fh * factor);
+  }
+  *width = (int) CLAMP (w, 1, MAX_SIDE);
+  *height = (int) CLAMP (h, 1, MAX_SIDE);
+}
+
+/* ---- Caps ---------------------------------------------------------------- */
+
+/* A fixed input size gives a fixed output size; anything else, and the way
+ * back (many sizes shrink to one), any size. */
+static GstCaps *
+dd_transform_transform_caps (GstBaseTransform *trans, GstPadDirection direction,
+    GstCaps *caps, GstCaps *filter)
+{
+  DdTransform *self = DD_TRANSFORM (trans);
+  GST_OBJECT_LOCK (self);
+  guint side = self->shorter_side;
+  gdouble factor = self->factor;
+  GST_OBJECT_UNLOCK (self);
+  GstCaps *out = gst_caps_copy (caps);
+  for (guint i = 0; i < gst_caps_get_size (out); i++) {
+    GstStructure *s = gst_caps_get_structure (out, i);
+    gint fw, fh, w, h;
+    if (direction == GST_PAD_SINK && gst_structure_get_int (s, "width", &fw)
+        && gst_structure_get_int (s, "height", &fh) && fw > 0 && fh > 0) {
+      dd_transform_output_size (fw, fh, side, factor, &w, &h);
+      gst_structure_set (s, "width", G_TYPE_INT, w, "height", G_TYPE_INT, h,
+          NULL);
+    } else {
+      gst_structure_set (s, "width", GST_TYPE_INT_RANGE, 1, G_MAXINT,
+          "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL);
+    }
+  }
+  if (filter) {
+    GstCaps *both = gst_caps_intersect_full (filter, out,
+        GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (out);
+    out = both;
+  }
+  GST_DEBUG_OBJECT (self, "%s %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT,
+      direction == GST_PAD_SINK ? "sink" : "src", caps, out);
+  return out;
+}
+
+static gboolean
+dd_transform_set_info (GstVideoFilter *filter, GstCaps *incaps,
+    GstVideoInfo *in_info, GstCaps *outcaps, GstVideoInfo *out_info)
+{
+  (void) incaps;
+  (void) outcaps;
+  DdTransform *self = DD_TRANSFORM (filter);
+  GST_OBJECT_LOCK (self);
+  guint side = self->shorter_side;
+  gdouble factor = self->factor;
+  gboolean flip = self->flip;
+  GST_OBJECT_UNLOCK (self);
+  gint in_w = GST_VIDEO_INFO_WIDTH (in_info), in_h = GST_VIDEO_INFO_HEIGHT (in_info);
+  gint out_w = GST_VIDEO_INFO_WIDTH (out_info), out_h = GST_VIDEO_INFO_HEIGHT (out_info);
+  gint w, h;
+  dd_transform_output_size (in_w, in_h, side, factor, &w, &h);
+  if (w != out_w || h != out_h
+      || GST_VIDEO_INFO_FORMAT (in_info) != GST_VIDEO_INFO_FORMAT (out_info)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("ddtransform turns %dx%d "
+            "frames into %dx%d %s, but %dx%d %s was negotiated downstream",
+            in_w, in_h, w, h, GST_VIDEO_INFO_NAME (in_info), out_w, out_h,
+            GST_VIDEO_INFO_NAME (out_info)),
+        ("let a videoscale/videoconvert after it adapt, or change the "
+            "shorter-side or factor"));
+    return FALSE;
+  }
+  dd_resampler_free (self->resampler);
+  self->resampler = NULL;
+  self->active_flip = flip;
+  gboolean identity = !flip && w == in_w && h == in_h;
+  if (!identity)
+    self->resampler = dd_resampler_new (in_w, in_h, out_w, out_h, flip,
+        GST_VIDEO_INFO_COMP_PSTRIDE (in_info, 0));
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), identity);
+  GST_INFO_OBJECT (self, "%dx%d -> %dx%d%s", in_w, in_h, out_w, out_h,
+      flip ? " mirrored" : identity ? " (in place)" : "");
+  return TRUE;
+}
+
+/* ---- Metas --------------------------------------------------------------- */
+
+/* Ours are rewritten in add_metas. Other metas tied to the size are scaled
+ * as videoconvertscale scales them, or dropped when mirroring (GStreamer
+ * 1.22 cannot tell them about a mirror); the rest are copied. */
+static gboolean
+dd_transform_transform_meta (GstBaseTransform *trans, GstBuffer *outbuf,
+    GstMeta *meta, GstBuffer *inbuf)
+{
+  DdTransform *self = DD_TRANSFORM (trans);
+  GType api = meta->info->api;
+  if (api == DD_TRANSFORM_META_API_TYPE || api == DD_DETECTIONS_META_API_TYPE)
+    return FALSE;
+  if (gst_meta_api_type_has_tag (api, g_quark_from_static_string
+          (GST_META_TAG_VIDEO_ORIENTATION_STR)) && self->active_flip)
+    return FALSE;
+  if (gst_meta_api_type_has_tag (api, g_quark_from_static_string
+          (GST_META_TAG_VIDEO_SIZE_STR))) {
+    GstVideoFilter *vf = GST_VIDEO_FILTER (trans);
+    GstVideoMetaTransform scale = { &vf->in_info, &vf->out_info };
+    return meta->info->transform_func
+        && meta->info->transform_func (outbuf, meta, inbuf,
+        gst_video_meta_transform_scale_get_quark (), &scale);
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->transform_meta (trans,
+      outbuf, meta, inbuf);
+}
+
+/* The transform meta relates `outbuf` to the original frame: composed with
+ * the input's (resizes compose into one resize, two mirrors cancel). */
+static void
+add_metas (DdTransform *self, GstBuffer *inbuf, GstBuffer *outbuf)
+{
+  GstVideoFilter *vf = GST_VIDEO_FILTER (self);
+  gint in_w = GST_VIDEO_INFO_WIDTH (&vf->in_info);
+  gint in_h = GST_VIDEO_INFO_HEIGHT (&vf->in_info);
+  gint out_w = GST_VIDEO_INFO_WIDTH (&vf->out_info);
+  gint out_h = GST_VIDEO_INFO_HEIGHT (&vf->out_info);
+  if (inbuf == outbuf) {
+    if (!dd_buffer_get_transform_meta (outbuf))
+      dd_buffer_add_transform_meta (outbuf, in_w, in_h, in_w, in_h, FALSE);
+    return;
+  }
+  const DdTransformMeta *in_tm = dd_buffer_get_transform_meta (inbuf);
+  dd_buffer_add_transform_meta (outbuf, in_tm ? in_tm->frame_width : in_w,
+      in_tm ? in_tm->frame_height : in_h, out_w, out_h,
+      (in_tm && in_tm->flip) != self->active_flip);
+  const DdDetectionsMeta *dm = dd_buffer_get_detections_meta (inbuf);
+  if (dm && !dd_buffer_add_detections_meta_mapped (outbuf, dm,
+          (double) out_w / in_w, (double) out_h / in_h, self->active_flip,
+          (gint) lround ((double) dm->width * out_w / in_w),
+          (gint) lround ((double) dm->height * out_h / in_h))
+      && !self->warned_partners) {
+    GST_WARNING_OBJECT (self, "dropping detections: mirroring their keypoints "
+        "needs flip partners, and the meta has none");
+    self->warned_partners = TRUE;
+  }
+}
+
+/* ---- Frames -------------------------------------------------------------- */
+
+static GstFlowReturn
+dd_transform_transform_frame (GstVideoFilter *filter, GstVideoFrame *in,
+    GstVideoFrame *out)
+{
+  DdTransform *self = DD_TRANSFORM (filter);
+  dd_resampler_run (self->resampler, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_PLANE_DATA (out, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (out, 0));
+  add_metas (self, in->buffer, out->buffer);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+dd_transform_transform_frame_ip (GstVideoFilter *filter, GstVideoFrame *frame)
+{
+  add_metas (DD_TRANSFORM (filter), frame->buffer, frame->buffer);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+dd_transform_stop (GstBaseTransform *trans)
+{
+  DdTransform *self = DD_TRANSFORM (trans);
+  g_clear_pointer (&self->resampler, dd_resampler_free);
+  self->warned_partners = FALSE;
+  return TRUE;
+}
+
+/* ---- Properties ---------------------------------------------------------- */
+
+static void
+dd_transform_set_property (GObject *object, guint prop_id, const GValue *value,
+    GParamSpec *pspec)
+{
+  DdTransform *self = DD_TRANSFORM (object);
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SHORTER_SIDE:
+      self->shorter_side = g_value_get_uint (value);
+      break;
+    case PROP_FACTOR:
+      self->factor = g_value_get_double (value);
+      break;
+    case PROP_FLIP:
+      self->flip = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+  gst_base_transform_reconfigure_src (GST_BASE_TRANSFORM (self));
+}
+
+static void
+dd_transform_get_property (GObject *object, guint prop_id, GValue *value,
+    GParamSpec *pspec)
+{
+  DdTransform *self = DD_TRANSFORM (object);
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SHORTER_SIDE:
+      g_value_set_uint (value, self->shorter_side);
+      break;
+    case PROP_FACTOR:
+      g_value_set_double (value, self->factor);
+      break;
+    case PROP_FLIP:
+      g_value_set_boolean (value, self->flip);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+dd_transform_finalize (GObject *object)
+{
+  DdTransform *self = DD_TRANSFORM (object);
+  dd_resampler_free (self->resampler);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+dd_transform_class_init (DdTransformClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
+
+  gobject_class->set_property = dd_transform_set_property;
+  gobject_class->get_property = dd_transform_get_property;
+  gobject_class->finalize = dd_transform_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_SHORTER_SIDE,
+      g_param_spec_uint ("shorter-side", "Shorter side",
+          "Resize so that the shorter side has this many pixels, keeping the "
+          "aspect ratio (0: use factor instead)", 0, MAX_SIDE,
+          DEFAULT_SHORTER_SIDE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_FACTOR,
+      g_param_spec_double ("factor", "Factor",
+          "Resize both sides by this factor, rounded to whole pixels (when "
+          "shorter-side is 0)", 0.01, 16.0, DEFAULT_FACTOR, G_PARAM_READWRITE
+          | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_FLIP,
+      g_param_spec_boolean ("flip", "Flip",
+          "Mirror horizontally after the resize", DEFAULT_FLIP,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Test-time transform", "Filter/Effect/Video",
+      "Resizes (shorter side or factor, bilinear with pixel centres at "
+      "+0.5) and/or mirrors frames, recording the transform for the "
+      "inverse mapping of detections", "ddistill");
+
+  trans_class->transform_caps = GST_DEBUG_FUNCPTR (dd_transform_transform_caps);
+  trans_class->transform_meta = GST_DEBUG_FUNCPTR (dd_transform_transform_meta);
+  trans_class->stop = GST_DEBUG_FUNCPTR (dd_transform_stop);
+  filter_class->set_info = GST_DEBUG_FUNCPTR (dd_transform_set_info);
+  filter_class->transform_frame = GST_DEBUG_FUNCPTR (dd_transform_transform_frame);
+  filter_class->transform_frame_ip =
+      GST_DEBUG_FUNCPTR (dd_transform_transform_frame_ip);
+
+  GST_DEBUG_CATEGORY_INIT (dd_transform_debug, "ddtransform", 0,
+      "ddistill test-time transform");
+}
+
+static void
+dd_transform_init (DdTransform *self)
+{
+  self->shorter_side = DEFAULT_SHORTER_SIDE;
+  self->factor = DEFAULT_FACTOR;
+  self->flip = DEFAULT_FLIP;
+}

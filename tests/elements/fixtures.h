@@ -1,0 +1,36 @@
+/* What the element tests share: GStreamer with the ddistill plugin
+ * registered from the test program itself, small videos made on the spot,
+ * temporary folders, and waiting for bus messages. */
+#ifndef DD_TESTS_ELEMENTS_FIXTURES_H
+#define DD_TESTS_ELEMENTS_FIXTURES_H
+
+#include <gst/gst.h>
+
+/* gst_init, the plugin registered statically, and g_test_init. */
+void fixture_init (int *argc, char ***argv);
+
+/* A fresh temporary folder, removed with its contents by fixture_rmdir. */
+char *fixture_tmpdir (const char *name);
+void fixture_rmdir (const char *path);
+
+typedef enum {
+  FIXTURE_H264_MP4,
+  FIXTURE_VP8_MKV,
+} fixture_codec;
+
+/* Writes `frames` frames of 64x48 videotestsrc (pattern `pattern`, the
+ * "ball" by default when NULL) at `fps`, with a keyframe every `gop`. */
+void fixture_make_video (const char *path, fixture_codec codec, int frames,
+    int fps, int gop, const char *pattern);
+
+/* Runs `pipeline` to EOS or error; returns the messages of type `types`
+ * posted meanwhile (a GList of GstMessage, free with g_list_free_full
+ * (l, (GDestroyNotify) gst_message_unref)). Fails the test on an error
+ * unless `allow_error`. */
+GList *fixture_run (GstElement *pipeline, GstMessageType types,
+    gboolean allow_error);
+
+/* The element messages of `msgs` whose structure is named `name`. */
+GList *fixture_filter (GList *msgs, const char *name);
+
+#endif
