@@ -289,6 +289,26 @@ test_conv (void)
   }
 }
 
+/* 3x3 stride-1 convolutions with outputs of 8x8 or more run Winograd
+ * kernels on the cpu backend where oneDNN has them. */
+static void
+test_conv_winograd (void)
+{
+  static const conv_case cases[] = {
+    {"wino_c16_16", 16, 16, 3, 3, 1, 1, 1, 1, 1, 0},
+    {"wino_c32_48_bias", 32, 48, 3, 3, 1, 1, 1, 1, 1, 1},
+    {"wino_c17_24_bias", 17, 24, 3, 3, 1, 1, 1, 1, 1, 1},
+    {"wino_c48_16_nopad", 48, 16, 3, 3, 1, 0, 0, 1, 1, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    dd_layer p = conv_proto (&cases[i]);
+    dd_shape in = {2, cases[i].in_c, 11, 10};
+    agree (&p, &in, 1, 150 + i);
+    p.conv.fuse_relu = 1;
+    agree (&p, &in, 0, 160 + i);
+  }
+}
+
 /* The inference graph's conv: bias (folded batch norm) and ReLU inside. */
 static void
 test_conv_fused_relu (void)
@@ -740,6 +760,7 @@ main (void)
     return 1;
   }
   RUN_TEST (test_conv);
+  RUN_TEST (test_conv_winograd);
   RUN_TEST (test_conv_fused_relu);
   RUN_TEST (test_batchnorm);
   RUN_TEST (test_activations);
