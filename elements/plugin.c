@@ -6,6 +6,7 @@
 #include <gst/gst.h>
 
 #include "elements/ddcorpussrc.h"
+#include "elements/dddatasetsrc.h"
 #include "elements/dddatasetsink.h"
 #include "elements/ddoverlay.h"
 #include "elements/ddsampler.h"
@@ -19,6 +20,7 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (ddsampler, plugin);
   ok |= GST_ELEMENT_REGISTER (ddtransform, plugin);
   ok |= GST_ELEMENT_REGISTER (dddatasetsink, plugin);
+  ok |= GST_ELEMENT_REGISTER (dddatasetsrc, plugin);
   ok |= GST_ELEMENT_REGISTER (ddoverlay, plugin);
   return ok;
 }
