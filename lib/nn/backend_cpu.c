@@ -23,9 +23,12 @@
  * Parameter changes are seen through this table: upload, fill and sgd_step
  * count as writes to parameter memory. A caller that writes parameters
  * behind the backend's back (through the pointer) must upload instead. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <omp.h>
 
 #include "nn/cpu_private.h"
 #include "nn/reference_ops.h"
@@ -125,14 +128,16 @@ cpu_alloc (dd_backend *be, size_t n_floats)
 static void
 cpu_free (dd_backend *be, float *p)
 {
-  (void) be;
+  dd_cpu_note_overwritten (dd_cpu_of (be), p, malloc_usable_size (p) / sizeof (float));
   free (p);
 }
 
 static void
 cpu_upload (dd_backend *be, float *dst, const float *host_src, size_t n)
 {
-  dd_cpu_of (be)->param_version++;
+  dd_cpu *cpu = dd_cpu_of (be);
+  cpu->param_version++;
+  dd_cpu_note_overwritten (cpu, dst, n);
   memcpy (dst, host_src, n * sizeof (float));
 }
 
@@ -143,13 +148,28 @@ cpu_download (dd_backend *be, float *host_dst, const float *src, size_t n)
   memcpy (host_dst, src, n * sizeof (float));
 }
 
+/* Zeroing (the network clears every gradient each step) uses memset per
+ * thread, whose streaming stores beat a loop on large buffers. */
 static void
 cpu_fill (dd_backend *be, float *dst, float value, size_t n)
 {
-  dd_cpu_of (be)->param_version++;
+  dd_cpu *cpu = dd_cpu_of (be);
+  cpu->param_version++;
+  if (value != 0.0f) {
+    dd_cpu_note_overwritten (cpu, dst, n);
 #pragma omp parallel for simd schedule(static)
-  for (size_t i = 0; i < n; i++)
-    dst[i] = value;
+    for (size_t i = 0; i < n; i++)
+      dst[i] = value;
+    return;
+  }
+  dd_cpu_note_zeroed (cpu, dst, n);
+#pragma omp parallel
+  {
+    size_t parts = (size_t) omp_get_num_threads (), k = (size_t) omp_get_thread_num ();
+    size_t lo = n / parts * k + (k < n % parts ? k : n % parts);
+    size_t len = n / parts + (k < n % parts);
+    memset (dst + lo, 0, len * sizeof (float));
+  }
 }
 
 static int
@@ -208,6 +228,10 @@ cpu_write_nchw (dd_backend *be, const dd_layer *l, float *dst, const float *host
 {
   dd_cpu *cpu = dd_cpu_of (be);
   dd_cpu_layer *base = dd_cpu_layer_of (l);
+  if (dst == l->dy)
+    dd_cpu_note_dy_written (cpu, l);
+  else
+    dd_cpu_note_overwritten (cpu, dst, l->act_floats);
   if (!base->from_nchw) {
     memcpy (dst, host_nchw, dd_shape_numel (l->out_shape) * sizeof (float));
     return;
@@ -227,13 +251,16 @@ static void
 cpu_sgd_step (dd_backend *be, float *param, const float *grad, float *velocity, size_t n,
               float lr, float momentum, float weight_decay)
 {
-  dd_cpu_of (be)->param_version++;
+  dd_cpu *cpu = dd_cpu_of (be);
+  cpu->param_version++;
+  dd_cpu_note_overwritten (cpu, param, n);
   if (!velocity) {
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++)
       param[i] -= lr * (grad[i] + weight_decay * param[i]);
     return;
   }
+  dd_cpu_note_overwritten (cpu, velocity, n);
 #pragma omp parallel for simd schedule(static)
   for (size_t i = 0; i < n; i++) {
     float v = momentum * velocity[i] + (grad[i] + weight_decay * param[i]);

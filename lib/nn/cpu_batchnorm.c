@@ -175,6 +175,9 @@ bn_backward (dd_cpu *cpu, dd_layer *l)
   bn_state *s = state_of (l);
   dd_layer *in = l->inputs[0];
   int c = l->out_shape.c;
+  /* Without an input gradient to keep, oneDNN still writes one: tmp_act. */
+  float *dx = in->dy ? dd_cpu_grad_dst (cpu, &s->dsrc_acc, in, cpu->tmp_act.p)
+      : cpu->tmp_act.p;
   /* invstd = 1/sqrt(var + eps), so var = 1/invstd^2 - eps. */
   for (int k = 0; k < c; k++) {
     double invstd = l->save_invstd[k];
@@ -188,7 +191,7 @@ bn_backward (dd_cpu *cpu, dd_layer *l)
     {DNNL_ARG_SCALE, dd_cpu_bind (s->scale, l->weight)},
     /* Unused by the math, but oneDNN asks for every argument of the flags. */
     {DNNL_ARG_SHIFT, dd_cpu_bind (s->shift, l->bias)},
-    {DNNL_ARG_DIFF_SRC, dd_cpu_bind (s->dsrc, cpu->tmp_act.p)},
+    {DNNL_ARG_DIFF_SRC, dd_cpu_bind (s->dsrc, dx)},
     {DNNL_ARG_DIFF_SCALE, dd_cpu_bind (s->dscale, s->dparams)},
     {DNNL_ARG_DIFF_SHIFT, dd_cpu_bind (s->dshift, s->dparams + c)},
   };
@@ -198,7 +201,7 @@ bn_backward (dd_cpu *cpu, dd_layer *l)
     l->dbias[k] += s->dparams[c + k];
   }
   if (in->dy)
-    dd_cpu_accumulate_run (cpu, &s->dsrc_acc, l, cpu->tmp_act.p, in->dy);
+    dd_cpu_grad_finish (cpu, &s->dsrc_acc, l, in, dx);
 }
 
 const dd_cpu_op dd_cpu_batchnorm_op = {

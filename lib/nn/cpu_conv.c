@@ -251,7 +251,8 @@ prepare_forward (dd_cpu *cpu, dd_layer *l, int training, dnnl_primitive_desc_t *
 }
 
 /* Backward data writes the input gradient in the layout it prefers (the
- * input's own when it can read that well) into tmp_act. */
+ * input's own when it can read that well), into the input's dy or into
+ * tmp_act (dd_cpu_grad_dst). */
 static int
 prepare_backward_data (dd_cpu *cpu, dd_layer *l, const_dnnl_primitive_desc_t fwd,
                        char *err, size_t err_len)
@@ -398,13 +399,14 @@ backward_data (dd_cpu *cpu, dd_layer *l)
   dd_layer *in = l->inputs[0];
   const float *w = s->bd_uses_fwd_weights ? weight_copy_last (cpu, &s->w_fwd, l)
       : weight_copy_get (cpu, &s->w_bwd, l, 1);
+  float *dx = dd_cpu_grad_dst (cpu, &s->dsrc_acc, in, cpu->tmp_act.p);
   dnnl_exec_arg_t args[] = {
     {DNNL_ARG_DIFF_DST, dd_cpu_bind (s->bd_ddst, l->dy)},
     {DNNL_ARG_WEIGHTS, dd_cpu_bind (s->bd_w, w)},
-    {DNNL_ARG_DIFF_SRC, dd_cpu_bind (s->bd_dsrc, cpu->tmp_act.p)},
+    {DNNL_ARG_DIFF_SRC, dd_cpu_bind (s->bd_dsrc, dx)},
   };
   dd_cpu_prim_run (cpu, &s->bwd_data, l, "convolution backward data", 3, args);
-  dd_cpu_accumulate_run (cpu, &s->dsrc_acc, l, cpu->tmp_act.p, in->dy);
+  dd_cpu_grad_finish (cpu, &s->dsrc_acc, l, in, dx);
 }
 
 /* An input whose dy is NULL (the network's image) gets no gradient. */

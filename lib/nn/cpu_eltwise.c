@@ -1,7 +1,8 @@
 /* ReLU and sigmoid: y = f(x) elementwise, in the input's layout (padding
  * included: f(0) = 0 for ReLU keeps it zero, and oneDNN's logistic leaves
  * a blocked layout's padding zero). Their backward passes are plain loops
- * that add straight into the input's dy, one pass over memory:
+ * that add straight into the input's dy (or set it, when it holds only
+ * zeros), one pass over memory:
  *   relu:    dx += dy * (y > 0)      (PyTorch masks with the output)
  *   sigmoid: dx += dy * y * (1 - y) */
 #include <stdlib.h>
@@ -59,22 +60,30 @@ relu_forward (dd_cpu *cpu, dd_layer *l, int training)
     y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
+/* Both loads unconditional, so the select vectorises instead of branching
+ * on the sign of every element. */
 static void
 relu_backward (dd_cpu *cpu, dd_layer *l)
 {
-  (void) cpu;
   const float *restrict y = l->y, *restrict dy = l->dy;
   float *restrict dx = l->inputs[0]->dy;
   size_t n = l->act_floats;
   if (!dx)
     return;
-  /* Both loads unconditional, so the select vectorises instead of
-   * branching on the sign of every element. */
+  if (dd_cpu_dy_is_zero (cpu, l->inputs[0])) {
 #pragma omp parallel for simd schedule(static)
-  for (size_t i = 0; i < n; i++) {
-    float g = dy[i];
-    dx[i] += y[i] > 0.0f ? g : 0.0f;
+    for (size_t i = 0; i < n; i++) {
+      float g = dy[i];
+      dx[i] = y[i] > 0.0f ? g : 0.0f;
+    }
+  } else {
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < n; i++) {
+      float g = dy[i];
+      dx[i] += y[i] > 0.0f ? g : 0.0f;
+    }
   }
+  dd_cpu_note_dy_written (cpu, l->inputs[0]);
 }
 
 static int
@@ -123,15 +132,21 @@ sigmoid_forward (dd_cpu *cpu, dd_layer *l, int training)
 static void
 sigmoid_backward (dd_cpu *cpu, dd_layer *l)
 {
-  (void) cpu;
   const float *restrict y = l->y, *restrict dy = l->dy;
   float *restrict dx = l->inputs[0]->dy;
   size_t n = l->act_floats;
   if (!dx)
     return;
+  if (dd_cpu_dy_is_zero (cpu, l->inputs[0])) {
 #pragma omp parallel for simd schedule(static)
-  for (size_t i = 0; i < n; i++)
-    dx[i] += dy[i] * y[i] * (1.0f - y[i]);
+    for (size_t i = 0; i < n; i++)
+      dx[i] = dy[i] * y[i] * (1.0f - y[i]);
+  } else {
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < n; i++)
+      dx[i] += dy[i] * y[i] * (1.0f - y[i]);
+  }
+  dd_cpu_note_dy_written (cpu, l->inputs[0]);
 }
 
 const dd_cpu_op dd_cpu_relu_op = {

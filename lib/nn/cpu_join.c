@@ -158,8 +158,10 @@ concat_backward (dd_cpu *cpu, dd_layer *l)
     dy = cpu->tmp_act.p;
   }
   for (int i = 0; i < l->n_inputs; i++)
-    if (l->inputs[i]->dy)
+    if (l->inputs[i]->dy) {
       dd_cpu_reorder_run (cpu, &s->slice[i], l, dy, l->inputs[i]->dy);
+      dd_cpu_note_dy_written (cpu, l->inputs[i]);
+    }
 }
 
 /* ---- add ---- */
@@ -195,13 +197,21 @@ add_prepare (dd_cpu *cpu, dd_layer *l, int training, char *err, size_t err_len)
   return 0;
 }
 
+/* An input whose dy holds zeros and has this layout gets a copy. */
 static void
 add_backward (dd_cpu *cpu, dd_layer *l)
 {
   join_state *s = state_of (l);
-  for (int i = 0; i < l->n_inputs; i++)
-    if (l->inputs[i]->dy)
-      dd_cpu_accumulate_run (cpu, &s->acc[i], l, l->dy, l->inputs[i]->dy);
+  for (int i = 0; i < l->n_inputs; i++) {
+    const dd_layer *in = l->inputs[i];
+    if (!in->dy)
+      continue;
+    if (dd_cpu_grad_dst (cpu, &s->acc[i], in, NULL) == in->dy)
+      dd_cpu_copy (in->dy, l->dy, l->act_floats);
+    else
+      dd_cpu_accumulate_run (cpu, &s->acc[i], l, l->dy, in->dy);
+    dd_cpu_note_dy_written (cpu, in);
+  }
 }
 
 const dd_cpu_op dd_cpu_concat_op = {

@@ -28,6 +28,9 @@ typedef struct dd_cpu_buffer {
   size_t floats;
 } dd_cpu_buffer;
 
+/* How many zero-filled ranges the backend remembers; the oldest goes. */
+#define DD_CPU_ZEROED_MAX 32
+
 typedef struct dd_cpu {
   dnnl_engine_t engine;
   dnnl_stream_t stream;
@@ -40,6 +43,14 @@ typedef struct dd_cpu {
   /* Counts writes to parameter memory (upload, fill, sgd_step), so a conv
    * reorders its weights only after they changed. */
   uint64_t param_version;
+  /* The ranges fill() zeroed, each with the clock of that fill; the clock
+   * orders fills against writes into a layer's dy (cpu_grad.c). */
+  struct dd_cpu_zeroed {
+    uintptr_t lo, hi;
+    uint64_t when;
+  } zeroed[DD_CPU_ZEROED_MAX];
+  int n_zeroed;
+  uint64_t clock;
 } dd_cpu;
 
 typedef struct dd_cpu_op dd_cpu_op;
@@ -53,6 +64,8 @@ typedef struct dd_cpu_layer {
    * plain NCHW already. */
   dnnl_primitive_t to_nchw, from_nchw;
   dnnl_memory_t mem_md, mem_nchw;
+  /* The clock when dy was last written other than by a fill. */
+  uint64_t dy_written;
 } dd_cpu_layer;
 
 /* One op's implementation. prepare() allocates the state (beginning with a
@@ -201,6 +214,33 @@ void *dd_cpu_state_new (dd_layer *l, size_t size, const dd_cpu_op *op, char *err
                         size_t err_len);
 /* Frees it and clears l->backend_state (after the op freed its parts). */
 void dd_cpu_state_free (dd_layer *l);
+
+/* ---- input gradients (cpu_grad.c) ----
+ *
+ * Backward adds into each input's dy. But in a training step the network
+ * zeroes every dy first and most layers feed one consumer, so the first
+ * write into a dy that still holds only zeros may overwrite it: the
+ * primitive writes there directly, with no scratch and no pass to add.
+ * The backend knows a dy is all zeros when a fill(0) covered it after the
+ * last write into it. Writes into a dy by backward and write_nchw are
+ * recorded per layer; any other write (upload, a non-zero fill, sgd_step,
+ * free) forgets the zeroed ranges it touches. */
+void dd_cpu_note_zeroed (dd_cpu *cpu, const float *p, size_t n);
+void dd_cpu_note_overwritten (dd_cpu *cpu, const float *p, size_t n);
+int dd_cpu_dy_is_zero (const dd_cpu *cpu, const dd_layer *x);
+void dd_cpu_note_dy_written (const dd_cpu *cpu, const dd_layer *x);
+
+/* Where a backward primitive writes the gradient of input x, in the
+ * layout `a` adds from: x->dy itself when that holds zeros and has that
+ * layout, else tmp. */
+float *dd_cpu_grad_dst (const dd_cpu *cpu, const dd_cpu_accumulate *a, const dd_layer *x,
+                        float *tmp);
+/* Once it ran: adds tmp into x->dy unless the primitive wrote there. */
+void dd_cpu_grad_finish (dd_cpu *cpu, const dd_cpu_accumulate *a, const dd_layer *l,
+                         const dd_layer *x, const float *written);
+
+/* dst[i] = src[i], on all cores. */
+void dd_cpu_copy (float *restrict dst, const float *restrict src, size_t n);
 
 /* Common parts of a layer's state: the NCHW conversions for md (called by
  * every op's prepare once md is known) and their release. */

@@ -3,7 +3,8 @@
  * align_corners=False (source coordinate (dst + 0.5) / 2 - 0.5, clamped at
  * the borders), which is oneDNN's linear resampling.
  *   x [N, C, H, W] -> y [N, C, 2H, 2W], in the input's layout.
- * Backward writes into tmp_act and adds into the input's dy. */
+ * Backward writes the input's dy, directly or through tmp_act
+ * (dd_cpu_grad_dst). */
 #include <stdlib.h>
 
 #include "nn/cpu_private.h"
@@ -120,12 +121,13 @@ resample_backward (dd_cpu *cpu, dd_layer *l)
   dd_layer *in = l->inputs[0];
   if (!in->dy)
     return;
+  float *dx = dd_cpu_grad_dst (cpu, &s->dsrc_acc, in, cpu->tmp_act.p);
   dnnl_exec_arg_t args[] = {
     {DNNL_ARG_DIFF_DST, dd_cpu_bind (s->ddst, l->dy)},
-    {DNNL_ARG_DIFF_SRC, dd_cpu_bind (s->dsrc, cpu->tmp_act.p)},
+    {DNNL_ARG_DIFF_SRC, dd_cpu_bind (s->dsrc, dx)},
   };
   dd_cpu_prim_run (cpu, &s->bwd, l, "upsample backward", 2, args);
-  dd_cpu_accumulate_run (cpu, &s->dsrc_acc, l, cpu->tmp_act.p, in->dy);
+  dd_cpu_grad_finish (cpu, &s->dsrc_acc, l, in, dx);
 }
 
 const dd_cpu_op dd_cpu_upsample_op = {

@@ -326,6 +326,8 @@ dd_cpu_layer_init (dd_cpu *cpu, dd_layer *l, dd_cpu_layer *base, char *err, size
 {
   dnnl_memory_desc_t nchw = dd_cpu_nchw_md (l->out_shape);
   l->act_floats = dd_cpu_md_floats (&base->md);
+  /* Zeroes from before this prepare say nothing about the new dy. */
+  base->dy_written = cpu->clock;
   if (dd_cpu_same_md (&base->md, &nchw))
     return 1;
   dnnl_primitive_desc_t to = NULL, from = NULL;
