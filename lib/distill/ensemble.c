@@ -53,10 +53,11 @@ dd_ensembler_free (dd_ensembler *e)
   g_free (e);
 }
 
-/* The identity pass, or -1; checks that all passes share one frame. */
+/* The identity pass, or -1; checks that all passes share one frame and
+ * that their detections' keypoints fit the flip pairs. */
 static gboolean
-check_passes (const dd_pass *passes, int n_passes, unsigned heads,
-    gboolean need_identity, int *identity, GError **error)
+check_passes (const dd_pass *passes, int n_passes, const dd_flip_map *fm,
+    unsigned heads, gboolean need_identity, int *identity, GError **error)
 {
   *identity = -1;
   if (n_passes < 1) {
@@ -80,6 +81,16 @@ check_passes (const dd_pass *passes, int n_passes, unsigned heads,
           "rule averages them: keep the maps in every pass, or choose "
           "keypoints=own,classes=own", i);
       return FALSE;
+    }
+    for (int j = 0; j < passes[i].n_detections; j++) {
+      int nk = passes[i].detections[j].n_keypoints;
+      if (nk < 0 || nk > DD_MAX_KEYPOINTS || (t->flip && nk && nk != fm->n_keypoints)) {
+        g_set_error (error, DD_DISTILL_ERROR, DD_DISTILL_ERROR_PASSES,
+            "pass %d, detection %d has %d keypoints, but the network's flip pairs "
+            "cover %d (at most %d): all passes must come from one network", i, j,
+            nk, fm->n_keypoints, DD_MAX_KEYPOINTS);
+        return FALSE;
+      }
     }
     if (*identity < 0 && dd_tta_is_identity (t))
       *identity = i;
@@ -227,7 +238,8 @@ dd_ensembler_run (dd_ensembler *e, const dd_pass *passes, int n_passes,
   const dd_ensemble_params *p = &e->params;
   int identity;
   gboolean need_identity = p->boxes == DD_ENSEMBLE_BOXES_IDENTITY || e->heads;
-  if (!check_passes (passes, n_passes, e->heads, need_identity, &identity, error))
+  if (!check_passes (passes, n_passes, &e->flip, e->heads, need_identity, &identity,
+          error))
     return FALSE;
   const dd_head_maps *mean = NULL;
   if (e->heads && (mean = average_maps (e, passes, n_passes, identity, error)) == NULL)

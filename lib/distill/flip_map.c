@@ -13,7 +13,7 @@ dd_flip_map_init (dd_flip_map *fm, const int (*pairs)[2], int n_pairs,
     return FALSE;
   }
   fm->n_keypoints = n_keypoints;
-  for (int k = 0; k < n_keypoints; k++)
+  for (int k = 0; k < DD_MAX_KEYPOINTS; k++)
     fm->partner[k] = k;
   for (int i = 0; i < n_pairs; i++) {
     int a = pairs[i][0], b = pairs[i][1];

@@ -95,7 +95,7 @@ map_detection (const dd_tta_transform *t, const dd_flip_map *fm,
     void (*map) (const dd_tta_transform *, double, double, double *, double *))
 {
   dd_keypoint kps[DD_MAX_KEYPOINTS];
-  int n = in->n_keypoints;
+  int n = CLAMP (in->n_keypoints, 0, DD_MAX_KEYPOINTS);
   for (int k = 0; k < n; k++) {
     const dd_keypoint *src = &in->keypoints[t->flip ? fm->partner[k] : k];
     double x, y;

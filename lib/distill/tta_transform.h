@@ -53,9 +53,9 @@ void dd_tta_box_inverse (const dd_tta_transform *t, const float in[4],
 
 /* A whole detection: box and keypoints mapped, keypoint scores kept, and
  * with a flip keypoint k taken from keypoint fm->partner[k]. Class and score
- * are kept. `fm` must cover the detection's keypoints (fm->n_keypoints ==
- * in->n_keypoints; not read for a detection without keypoints). `out` may be
- * `in`. */
+ * are kept. `fm` should cover the detection's keypoints (fm->n_keypoints ==
+ * in->n_keypoints; a keypoint beyond them is its own partner). At most
+ * DD_MAX_KEYPOINTS keypoints are read. `out` may be `in`. */
 void dd_tta_detection_forward (const dd_tta_transform *t, const dd_flip_map *fm,
     const dd_detection *in, dd_detection *out);
 void dd_tta_detection_inverse (const dd_tta_transform *t, const dd_flip_map *fm,

@@ -356,6 +356,17 @@ test_errors (void)
   g_clear_error (&error);
   CHECK (!dd_ensembler_run (e, mixed, 0, out, &error));
   g_clear_error (&error);
+  /* A mirrored pass whose detections have other keypoints than the flip
+   * pairs cover. */
+  dd_detection odd = frame.dets[0];
+  odd.n_keypoints = 5;
+  dd_pass bad_keypoints[2] = {
+    { dd_tta_identity (FRAME, FRAME), frame.dets, frame.n, &frame.maps },
+    { flip, &odd, 1, &frame.maps },
+  };
+  CHECK (!dd_ensembler_run (e, bad_keypoints, 2, out, &error));
+  CHECK (error && strstr (error->message, "pass 1, detection 0 has 5 keypoints"));
+  g_clear_error (&error);
   /* Maps of another network (other class count) in the second pass. */
   dd_head_maps other;
   dd_maps_init (&other, 32, 32, 4, 3, SCENE_KEYPOINTS, DD_MAPS_ALL);
