@@ -106,4 +106,16 @@ size_t dd_layer_weight_numel (const dd_layer *l);
 size_t dd_layer_bias_numel (const dd_layer *l);
 const char *dd_op_name (dd_op op);
 
+/* No channel count or side goes beyond this, so no int arithmetic on
+ * shapes overflows however the layers are stacked. */
+#define DD_SHAPE_MAX (1 << 20)
+
+/* The output shape of `l` from its attributes and its inputs' out_shape,
+ * by PyTorch's rules (conv and max-pool round down); an input layer's is
+ * its own out_shape, checked. The network computes shapes with it and the
+ * backends' prepare() checks them with it (layer_shape.c). Returns 0, or -1
+ * with "layer 'NAME' (op): fault" in err when the inputs or attributes
+ * cannot be combined. */
+int dd_layer_out_shape (const dd_layer *l, dd_shape *out, char *err, size_t err_len);
+
 #endif

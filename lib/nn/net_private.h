@@ -70,7 +70,8 @@ struct dd_net {
 };
 
 /* net_shape.c: out_shape of every layer of `layers` (layers[0] the input,
- * already shaped). Errors name the origin and the layer. */
+ * already shaped, is checked), by dd_layer_out_shape. Errors name the
+ * origin and the layer. */
 int dd_net_shape_layers (const char *origin, dd_layer *layers, int n,
                          char *err, size_t err_len);
 /* net_load.c: the checkpoint-ordered tensor table, once shapes are known. */

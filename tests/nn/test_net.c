@@ -2,6 +2,7 @@
  * hand-written net checked by hand, initialisation, the whole-network
  * gradient against finite differences, re-setup, and the inference graph
  * against the eval forward. On the reference backend. */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -118,10 +119,14 @@ test_hand_shapes (void)
 
   /* 9x9: the pooled path comes back 8x8, the dilated one stays 9x9. */
   CHECK (dd_net_reshape (net, 1, 9, 9, err, sizeof err) != 0);
-  CHECK (strstr (err, "hand.json: layer 'sum' (add): input 'ub' is 2x8x8 but 'c4' is 2x9x9")
+  CHECK (strstr (err, "hand.json: layer 'sum' (add): input 'ub' is 1x2x8x8 but 'c4' is 1x2x9x9")
          != NULL);
   CHECK (dd_net_reshape (net, 1, 1, 8, err, sizeof err) != 0);
   CHECK (strstr (err, "layer 'p1' (maxpool): the window is larger") != NULL);
+  /* A side no window arithmetic could hold is refused at the input. */
+  CHECK (dd_net_reshape (net, 1, INT_MAX, 8, err, sizeof err) != 0);
+  CHECK (strstr (err, "hand.json: layer 'input' (input): the input shape 1x3x2147483647x8 "
+                 "is out of range") != NULL);
 
   static const struct {
     const char *name;
@@ -211,7 +216,7 @@ test_load_errors (void)
   expect_load_error (CONV ("a", "input") ",{\"name\": \"p\", \"op\": \"maxpool\","
                      " \"inputs\": [\"input\"], \"kernel\": 2},{\"name\": \"s\", \"op\": \"add\","
                      " \"inputs\": [\"a\", \"p\"]}", "\"s\"",
-                     "layer 's' (add): input 'a' is 4x8x8 but 'p' is 3x4x4; add needs the same");
+                     "layer 's' (add): input 'a' is 1x4x8x8 but 'p' is 1x3x4x4; add needs the same");
   expect_load_error (CONV ("a", "input"), "\"b\"", "unknown output 'b'");
   expect_load_error (CONV ("a", "input"), "\"a\", \"a\"", "output 'a' is listed twice");
   expect_load_error (CONV ("a", "input"), "", "\"outputs\" must be a non-empty array");

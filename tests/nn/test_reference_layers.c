@@ -682,7 +682,7 @@ test_prepare_refusals (void)
   snprintf (conv.name, sizeof conv.name, "backbone.conv1");
   conv.inputs[0] = &a;
   conv.out_shape = (dd_shape) {2, 4, 8, 8};
-  check_refused (&conv, 1, "groups=2");
+  check_refused (&conv, 1, "3 input channels are not a multiple of groups 2");
 
   conv.conv.groups = 1;
   conv.out_shape = (dd_shape) {2, 4, 7, 7};
@@ -696,13 +696,13 @@ test_prepare_refusals (void)
   cat.inputs[0] = &a;
   cat.inputs[1] = &b;
   cat.out_shape = (dd_shape) {2, 6, 8, 8};
-  check_refused (&cat, 1, "N, H and W");
+  check_refused (&cat, 1, "concat needs the same batch, height and width");
 
   dd_layer add = simple_proto ("neck.add", DD_OP_ADD, 2);
   add.inputs[0] = &a;
   add.inputs[1] = &b;
   add.out_shape = a.out_shape;
-  check_refused (&add, 1, "must equal input 0");
+  check_refused (&add, 1, "add needs the same shape");
 
   dd_layer pool = pool_proto (3, 2, 2);
   pool.inputs[0] = &a;
