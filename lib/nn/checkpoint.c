@@ -108,6 +108,16 @@ find_tensor_index (const dd_net *net, const char *name)
   return -1;
 }
 
+/* "a, b, ..." into out; a shape too long for it is cut, never overrun. */
+static void
+shape_text (char *out, size_t out_len, const int64_t *shape, int ndim)
+{
+  size_t k = 0;
+  out[0] = '\0';
+  for (int d = 0; d < ndim && k < out_len; d++)
+    k += (size_t) snprintf (out + k, out_len - k, "%s%" PRId64, d ? ", " : "", shape[d]);
+}
+
 static int
 check_f32 (const dd_safetensors *st, const dd_st_tensor *ft, const dd_net_tensor *t,
            const char *net_name, char *err, size_t err_len)
@@ -120,11 +130,13 @@ check_f32 (const dd_safetensors *st, const dd_st_tensor *ft, const dd_net_tensor
     same = ft->shape[d] == t->shape[d];
   if (same)
     return 0;
-  char have[128] = "", want[128] = "";
-  for (int d = 0, k = 0; d < ft->ndim; d++)
-    k += snprintf (have + k, sizeof have - (size_t) k, "%s%" PRId64, d ? ", " : "", ft->shape[d]);
-  for (int d = 0, k = 0; d < t->ndim; d++)
-    k += snprintf (want + k, sizeof want - (size_t) k, "%s%d", d ? ", " : "", t->shape[d]);
+  /* Room for DD_ST_MAX_DIMS sizes of up to 2^62 (19 digits) each. */
+  char have[DD_ST_MAX_DIMS * 24], want[DD_ST_MAX_DIMS * 24];
+  int64_t net_shape[4];
+  for (int d = 0; d < t->ndim; d++)
+    net_shape[d] = t->shape[d];
+  shape_text (have, sizeof have, ft->shape, ft->ndim);
+  shape_text (want, sizeof want, net_shape, t->ndim);
   return fail (err, err_len, st->path, "tensor '%s' has shape [%s]; network '%s' needs [%s]",
                ft->name, have, net_name, want);
 }

@@ -384,8 +384,15 @@ test_checkpoint_round_trip (void)
 }
 
 typedef enum variant {
-  AS_F64, TRANSPOSED, EXTRA, MISSING, NO_BATCHES, BATCHES_F32, SOME_OPTIMIZER, BAD_STEP
+  AS_F64, TRANSPOSED, EXTRA, MISSING, NO_BATCHES, BATCHES_F32, SOME_OPTIMIZER, BAD_STEP,
+  EMPTY_HUGE_SHAPE
 } variant;
+
+/* Eight sizes, the last 0: a valid empty tensor, and the longest shape the
+ * reader lets through into a message. */
+static const int64_t empty_huge_shape[DD_ST_MAX_DIMS] = {
+  1LL << 62, 1LL << 62, 1LL << 62, 1LL << 62, 1LL << 62, 1LL << 62, 1LL << 62, 0
+};
 
 /* A checkpoint of `net` written by hand, with one fault. */
 static const char *
@@ -408,7 +415,9 @@ write_variant (dd_net *net, variant v)
       shape[0] = shape[1];
       shape[1] = s;
     }
-    if (i == 0 && v == AS_F64) {
+    if (i == 0 && v == EMPTY_HUGE_SHAPE) {
+      dd_st_writer_add (w, t->name, "F32", DD_ST_MAX_DIMS, empty_huge_shape, host);
+    } else if (i == 0 && v == AS_F64) {
       for (size_t k = 0; k < t->numel; k++)
         f64[k] = host[k];
       dd_st_writer_add (w, t->name, "F64", t->ndim, shape, f64);
@@ -476,6 +485,10 @@ test_checkpoint_mismatches (void)
   expect_load_reject (net, BATCHES_F32, "PyTorch's num_batches_tracked is an I64 scalar");
   expect_load_reject (net, SOME_OPTIMIZER, "the file has 3 of the");
   expect_load_reject (net, BAD_STEP, "__metadata__ step \"12x\" is not a step count");
+  expect_load_reject (net, EMPTY_HUGE_SHAPE, "tensor 'backbone.stem.conv.weight' has shape "
+                      "[4611686018427387904, 4611686018427387904, 4611686018427387904, "
+                      "4611686018427387904, 4611686018427387904, 4611686018427387904, "
+                      "4611686018427387904, 0]; network 'tiny' needs [8, 3, 3, 3]");
 
   dd_net *bare = dd_net_load (DD_TEST_PRESET_DIR "/tiny.json", err, sizeof err);
   CHECK (dd_checkpoint_load (bare, write_variant (net, EXTRA), err, sizeof err) != 0);
