@@ -5,10 +5,14 @@
 
 #include "commands.h"
 
+int dd_cmd_bench (int argc, char **argv);
+int dd_cmd_demo (int argc, char **argv);
 int dd_cmd_eval (int argc, char **argv);
 int dd_cmd_synth (int argc, char **argv);
 
 static const dd_command commands[] = {
+  { "bench", "Benchmarks: `bench engine` times inference and training of a network", dd_cmd_bench },
+  { "demo", "The main job end to end (for now: an engine smoke run that trains `tiny`)", dd_cmd_demo },
   { "eval", "COCO AP/AR of detections against ground truth (boxes or keypoints)", dd_cmd_eval },
   { "synth", "Generate synthetic people: labeled sets, unlabeled images, videos (COCO truth)", dd_cmd_synth },
 };
