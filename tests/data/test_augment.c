@@ -5,6 +5,7 @@
 #include <cairo.h>
 #include <glib.h>
 
+#include "coco_real.h"
 #include "data/augment.h"
 #include "data/synth_render.h"
 
@@ -899,6 +900,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  dd_require_coco_real ();
   g_test_add_func ("/augment/point-box-known-values", test_point_box_known_values);
   g_test_add_func ("/augment/forward-inverse-identity", test_forward_inverse_identity);
   g_test_add_func ("/augment/keypoints-forward-inverse", test_keypoints_forward_inverse);

@@ -2,6 +2,8 @@
  * fixture, their 14 people, and 118 real person detections, read exactly. */
 #include "data/coco.h"
 
+#include "coco_real.h"
+
 #include <glib/gstdio.h>
 
 #define GT_PATH DD_COCO_REAL_DIR "/test_coco.json"
@@ -186,6 +188,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  dd_require_coco_real ();
   g_test_add_func ("/coco/read/counts-and-images", test_counts_and_images);
   g_test_add_func ("/coco/read/category", test_category);
   g_test_add_func ("/coco/read/annotations", test_annotations);

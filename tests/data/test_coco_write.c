@@ -3,6 +3,8 @@
  * streaming writer, and atomic replacement. */
 #include "data/coco.h"
 
+#include "coco_real.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -337,6 +339,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  dd_require_coco_real ();
   g_test_add_func ("/coco/write/fixture-round-trip", test_fixture_round_trip);
   g_test_add_func ("/coco/write/auto-labels-round-trip", test_auto_labels_round_trip);
   g_test_add_func ("/coco/write/numbers-exact", test_numbers_exact);

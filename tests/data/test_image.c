@@ -9,6 +9,7 @@
 #include <jpeglib.h>
 #include <png.h>
 
+#include "coco_real.h"
 #include "data/image.h"
 #include "nn/rng.h"
 
@@ -548,6 +549,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  dd_require_coco_real ();
   g_test_add_func ("/image/coco-real-decode", test_coco_real_decode);
   g_test_add_func ("/image/jpeg-round-trip", test_jpeg_round_trip);
   g_test_add_func ("/image/png-round-trip", test_png_round_trip);

@@ -4,6 +4,8 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "coco_real.h"
+
 #define GT_PATH DD_COCO_REAL_DIR "/test_coco.json"
 #define DT_PATH DD_COCO_REAL_DIR "/test_coco_det_AP_H_56.json"
 
@@ -139,6 +141,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  dd_require_coco_real ();
   test_dir = g_dir_make_tmp ("ddeval-cli-XXXXXX", NULL);
   g_test_add_func ("/eval/cli/table", test_table);
   g_test_add_func ("/eval/cli/json", test_json);

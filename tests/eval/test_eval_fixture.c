@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "builders.h"
+#include "coco_real.h"
 
 #define GT_PATH DD_COCO_REAL_DIR "/test_coco.json"
 #define DT_PATH DD_COCO_REAL_DIR "/test_coco_det_AP_H_56.json"
@@ -163,6 +164,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  dd_require_coco_real ();
   g_test_add_func ("/eval/fixture/real-detections-boxes", test_real_detections_boxes);
   g_test_add_func ("/eval/fixture/ground-truth-as-keypoint-results",
       test_ground_truth_as_keypoint_results);
