@@ -20,6 +20,14 @@
  * Outside the backend, activations are only seen through read_nchw /
  * write_nchw, which reorder to and from NCHW.
  *
+ * Other choices for speed: 3x3 stride-1 convolutions use oneDNN's float32
+ * Winograd kernels (cpu_conv.c); every primitive shares one scratchpad and
+ * two scratch buffers sized in prepare(), so forward and backward never
+ * allocate; backward writes an input gradient straight into a dy that holds
+ * only zeros instead of adding from scratch (cpu_grad.c); the backend's own
+ * loops (ReLU, sigmoid backward, adds, fill, SGD) run on oneDNN's OpenMP
+ * threads.
+ *
  * Parameter changes are seen through this table: upload, fill and sgd_step
  * count as writes to parameter memory. A caller that writes parameters
  * behind the backend's back (through the pointer) must upload instead. */

@@ -4,7 +4,7 @@
  * Files: backend_cpu.c (creation, the ops table, memory, layouts of the
  * network input, read/write_nchw, SGD, dispatch by op), cpu_support.c
  * (primitive, memory and reorder helpers, accumulation, errors),
- * cpu_conv.c, cpu_batchnorm.c, cpu_eltwise.c (ReLU, sigmoid), cpu_pool.c,
+ * cpu_grad.c (where backward writes input gradients), cpu_conv.c, cpu_batchnorm.c, cpu_eltwise.c (ReLU, sigmoid), cpu_pool.c,
  * cpu_resample.c (2x upsampling), cpu_join.c (concat, add).
  *
  * Every primitive is created in prepare() and runs on the backend's one
