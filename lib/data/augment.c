@@ -191,8 +191,10 @@ dd_image *
 dd_transform_image (const dd_transform *t, const dd_image *img,
     const uint8_t fill[3], GError **error)
 {
-  if (t->width <= 0 || t->height <= 0)
-    return dd_image_new (t->width, t->height, error);
+  /* Checked before the coordinate tables, which an absurd size would make
+   * too large to allocate. */
+  if (!dd_image_check_size (t->width, t->height, error))
+    return NULL;
   /* The map is separable: column u's source x does not depend on the row. */
   double *xs = g_new (double, t->width);
   double *ys = g_new (double, t->height);

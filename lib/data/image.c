@@ -15,16 +15,22 @@ G_DEFINE_QUARK (dd-image-error-quark, dd_image_error)
 static const char damaged_advice[] =
     "the file is truncated or damaged: re-export it or remove it from the dataset";
 
+gboolean
+dd_image_check_size (int width, int height, GError **error)
+{
+  if (width > 0 && height > 0 && (int64_t) width * height <= DD_IMAGE_MAX_PIXELS)
+    return TRUE;
+  g_set_error (error, DD_IMAGE_ERROR, DD_IMAGE_ERROR_ARGUMENT,
+      "image size %dx%d is not allowed: both sides must be positive and "
+      "the area at most %d pixels", width, height, DD_IMAGE_MAX_PIXELS);
+  return FALSE;
+}
+
 dd_image *
 dd_image_new (int width, int height, GError **error)
 {
-  if (width <= 0 || height <= 0
-      || (int64_t) width * height > DD_IMAGE_MAX_PIXELS) {
-    g_set_error (error, DD_IMAGE_ERROR, DD_IMAGE_ERROR_ARGUMENT,
-        "image size %dx%d is not allowed: both sides must be positive and "
-        "the area at most %d pixels", width, height, DD_IMAGE_MAX_PIXELS);
+  if (!dd_image_check_size (width, height, error))
     return NULL;
-  }
   dd_image *img = g_new (dd_image, 1);
   img->width = width;
   img->height = height;
@@ -584,8 +590,10 @@ dd_image *
 dd_image_resize (const dd_image *img, int out_width, int out_height,
     GError **error)
 {
-  if (out_width <= 0 || out_height <= 0)
-    return dd_image_new (out_width, out_height, error);
+  /* Checked before the coordinate tables, which an absurd size would make
+   * too large to allocate. */
+  if (!dd_image_check_size (out_width, out_height, error))
+    return NULL;
   static const uint8_t unused_fill[3] = { 0, 0, 0 };
   /* Divided by the output-per-input scale, as the inverse of a geometric
    * transform (augment.h) computes it: both give the same bytes. */

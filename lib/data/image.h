@@ -39,6 +39,9 @@ typedef enum {
  * and 64 Mpixel is far beyond any frame ddistill works on. */
 #define DD_IMAGE_MAX_PIXELS (64 * 1024 * 1024)
 
+/* Whether an image of that size may be made: both sides positive, the area
+ * at most DD_IMAGE_MAX_PIXELS; FALSE with an error saying so otherwise. */
+gboolean dd_image_check_size (int width, int height, GError **error);
 /* A black image; NULL with an error when the size is not positive or too large. */
 dd_image *dd_image_new (int width, int height, GError **error);
 dd_image *dd_image_copy (const dd_image *img);

@@ -189,6 +189,13 @@ test_transform_image_is_resize (void)
     dd_image_free (warped);
     dd_image_free (resized);
   }
+  /* An absurd output size is refused before anything of that size is
+   * allocated. */
+  GError *error = NULL;
+  dd_transform huge = dd_transform_resize (37, 29, G_MAXINT, G_MAXINT, FALSE);
+  g_assert_null (dd_transform_image (&huge, img, fill, &error));
+  g_assert_error (error, DD_IMAGE_ERROR, DD_IMAGE_ERROR_ARGUMENT);
+  g_clear_error (&error);
   dd_image_free (img);
 }
 

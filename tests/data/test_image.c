@@ -444,6 +444,13 @@ test_bad_arguments (void)
   g_clear_error (&error);
 
   dd_image *img = random_image (4, 4, 4);
+  /* Refused before anything of that size is allocated. */
+  g_assert_null (dd_image_resize (img, G_MAXINT, G_MAXINT, &error));
+  g_assert_error (error, DD_IMAGE_ERROR, DD_IMAGE_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (dd_image_resize (img, 0, 4, &error));
+  g_assert_error (error, DD_IMAGE_ERROR, DD_IMAGE_ERROR_ARGUMENT);
+  g_clear_error (&error);
   g_assert_null (dd_image_encode_jpeg (img, 0, &error));
   g_assert_error (error, DD_IMAGE_ERROR, DD_IMAGE_ERROR_ARGUMENT);
   g_clear_error (&error);
