@@ -462,10 +462,14 @@ typedef struct part_tally {
 } part_tally;
 
 /* Whether the source pixels a bilinear sample at (x, y) reads are all the
- * same: then the resampled pixel is exactly their colour. */
+ * same: then the resampled pixel is exactly their colour. A position
+ * outside the image reads none (the sample is the fill), as happens when a
+ * keypoint lies within half an output pixel of the frame's edge. */
 static gboolean
 footprint_pure (const dd_image *img, double x, double y)
 {
+  if (!(x >= 0.0 && x < img->width && y >= 0.0 && y < img->height))
+    return FALSE;
   int xs[2], ys[2];
   double fx = CLAMP (x - 0.5, 0.0, img->width - 1.0);
   double fy = CLAMP (y - 0.5, 0.0, img->height - 1.0);
