@@ -99,6 +99,13 @@ check_options (size_t n_manual, size_t n_automatic, const dd_mix_options *o,
         "the student needs the manual labels", wm);
     return FALSE;
   }
+  if (wm == 0.0 && n_automatic == 0) {
+    g_set_error (error, DD_MIX_ERROR, DD_MIX_ERROR_EMPTY,
+        "the automatically labelled dataset is empty and the manual mixing "
+        "weight is 0: there is nothing to draw; give the manual labels a "
+        "positive weight");
+    return FALSE;
+  }
   if (wa > 0.0 && n_automatic == 0 && !o->allow_empty_automatic) {
     g_set_error (error, DD_MIX_ERROR, DD_MIX_ERROR_EMPTY,
         "the automatically labelled dataset is empty, but its mixing weight is "

@@ -223,6 +223,14 @@ test_empty_sources (void)
   g_assert_error (error, DD_MIX_ERROR, DD_MIX_ERROR_EMPTY);
   g_assert_nonnull (strstr (error->message, "manual"));
   g_clear_error (&error);
+
+  /* Allowed to be empty, but the manual set weighs nothing: no source is
+   * left to draw from. */
+  o.manual_weight = 0.0;
+  g_assert_null (dd_mix_sampler_new (20, 0, &o, &error));
+  g_assert_error (error, DD_MIX_ERROR, DD_MIX_ERROR_EMPTY);
+  g_assert_nonnull (strstr (error->message, "nothing to draw"));
+  g_clear_error (&error);
 }
 
 static void
