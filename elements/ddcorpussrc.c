@@ -12,7 +12,9 @@
  * videoconvert into the formats downstream accepts). That keeps a bad
  * video's troubles inside: a corrupt, truncated, empty or unreadable file
  * is reported as a WARNING message naming the file (its details hold the
- * "uri") and skipped, and the rest of the corpus plays. Each video starts
+ * "uri") and skipped, and the rest of the corpus plays. A video that
+ * decodes up to a cut and then ends (Matroska does) is reported too, its
+ * frames up to the cut kept. Each video starts
  * a stream of its own (stream-start, caps, segment); running time goes on
  * from one video to the next. EOS follows the last video, unless `watch`
  * is set: then the source keeps looking at the location every
@@ -53,9 +55,14 @@ GST_DEBUG_CATEGORY (dd_corpus_src_debug);
 #define DEFAULT_POLL_INTERVAL 1000
 #define DEFAULT_SHARD_INDEX 0
 #define DEFAULT_SHARD_COUNT 1
+#define DEFAULT_START_TIMEOUT 10000
 /* How long the streaming thread waits for a frame before it looks at its
  * flags again (flush, EOS request, skip). */
 #define PULL_TIMEOUT (50 * GST_MSECOND)
+/* How far short of its announced duration a video may end without being
+ * reported as truncated: containers round, and the last frame's duration
+ * is not always known. */
+#define MAX_MISSING_END (500 * GST_MSECOND)
 
 enum {
   PROP_0,
@@ -65,6 +72,7 @@ enum {
   PROP_POLL_INTERVAL,
   PROP_SHARD_INDEX,
   PROP_SHARD_COUNT,
+  PROP_START_TIMEOUT,
   PROP_CURRENT_URI,
   PROP_FRAMES_DECODED,
 };
@@ -79,6 +87,7 @@ struct _DdCorpusSrc {
   gboolean watch;
   guint poll_interval;
   guint shard_index, shard_count;
+  guint start_timeout;          /* ms */
 
   /* The current video: swapped by the streaming thread and read by
    * queries from any thread, under decoder_lock. */
@@ -97,6 +106,7 @@ struct _DdCorpusSrc {
   guint32 segment_seqnum;       /* of the seek that asked for a new segment */
   gboolean after_seek;          /* frame counting no longer from the start */
   guint64 file_frames;          /* frames pushed from the current video */
+  GstClockTime file_end;        /* stream time where its last frame ends */
   guint file_number;
   GstClockTime running_end;     /* running time reached so far */
 
@@ -249,6 +259,33 @@ rescan (DdCorpusSrc *self, gboolean settle)
   return TRUE;
 }
 
+/* A video that ended without a frame, or well before the duration its
+ * container announced, is damaged: the first is skipped, the second keeps
+ * the frames it gave; both are reported. Decoders do not always fail on a
+ * cut file (Matroska plays up to the cut, then ends), hence the check. */
+static gboolean
+check_complete (DdCorpusSrc *self)
+{
+  GError *e = NULL;
+  gint64 duration = -1;
+  if (self->file_frames == 0) {
+    g_set_error (&e, GST_STREAM_ERROR, GST_STREAM_ERROR_DEMUX,
+        "it holds no video frame (empty or truncated)");
+  } else if (dd_file_decoder_duration (self->decoder, &duration)
+      && self->file_end + MAX_MISSING_END < (guint64) duration) {
+    g_set_error (&e, GST_STREAM_ERROR, GST_STREAM_ERROR_DEMUX,
+        "it ends at %.3f s of the %.3f s its container announces "
+        "(truncated or damaged); its %" G_GUINT64_FORMAT " frames up to "
+        "there were played", (double) self->file_end / GST_SECOND,
+        (double) duration / GST_SECOND, self->file_frames);
+  }
+  if (e == NULL)
+    return TRUE;
+  warn_about_file (self, e, self->file_frames == 0);
+  g_error_free (e);
+  return FALSE;
+}
+
 static void
 push_eos_and_pause (DdCorpusSrc *self)
 {
@@ -282,8 +319,11 @@ start_next_file (DdCorpusSrc *self)
     return FALSE;
   }
   GstCaps *formats = downstream_formats (self);
+  GST_OBJECT_LOCK (self);
+  GstClockTime start_timeout = self->start_timeout * GST_MSECOND;
+  GST_OBJECT_UNLOCK (self);
   GError *e = NULL;
-  dd_file_decoder *d = dd_file_decoder_open (uri, formats, &e);
+  dd_file_decoder *d = dd_file_decoder_open (uri, formats, start_timeout, &e);
   gst_caps_unref (formats);
   if (d == NULL) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("%s", e->message), (NULL));
@@ -308,6 +348,7 @@ start_next_file (DdCorpusSrc *self)
   self->segment_seqnum = gst_util_seqnum_next ();
   self->after_seek = FALSE;
   self->file_frames = 0;
+  self->file_end = 0;
   g_atomic_int_set (&self->skip_requested, 0);
   return TRUE;
 }
@@ -328,9 +369,14 @@ attach_frame_meta (DdCorpusSrc *self, GstBuffer *buf, const GstSegment *seg,
     index = (gint64) self->file_frames;
   dd_buffer_add_frame_meta (buf, self->uri, ts, index,
       GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info));
+  GstClockTime dur = GST_BUFFER_DURATION_IS_VALID (buf)
+      ? GST_BUFFER_DURATION (buf) : 0;
+  self->file_end = MAX (self->file_end, ts + dur);
 }
 
-/* Sends caps and segment when they are due, then the frame. */
+/* Sends caps and segment when they are due, then the frame. Takes the
+ * sample, and lets go of it before pushing: a consumer may seek from
+ * inside the push, and the private appsink must then own its sample. */
 static GstFlowReturn
 push_sample (DdCorpusSrc *self, GstSample *sample)
 {
@@ -339,24 +385,27 @@ push_sample (DdCorpusSrc *self, GstSample *sample)
   if (caps == NULL || !gst_video_info_from_caps (&info, caps)) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Video %s decoded to caps "
             "that are not raw video", self->uri), ("%" GST_PTR_FORMAT, caps));
+    gst_sample_unref (sample);
     return GST_FLOW_NOT_NEGOTIATED;
   }
   if (self->caps == NULL || !gst_caps_is_equal (caps, self->caps)) {
     gst_caps_replace (&self->caps, caps);
     gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));
   }
-  const GstSegment *seg = gst_sample_get_segment (sample);
+  GstSegment seg;
+  gst_segment_copy_into (gst_sample_get_segment (sample), &seg);
+  GstBuffer *buf = gst_buffer_ref (gst_sample_get_buffer (sample));
+  gst_sample_unref (sample);
   if (self->need_segment) {
-    gst_segment_copy_into (seg, &self->segment);
+    self->segment = seg;
     self->segment.base = self->running_end;
     GstEvent *ev = gst_event_new_segment (&self->segment);
     gst_event_set_seqnum (ev, self->segment_seqnum);
     gst_pad_push_event (self->srcpad, ev);
     self->need_segment = FALSE;
   }
-  GstBuffer *buf = gst_buffer_make_writable (gst_buffer_ref (
-          gst_sample_get_buffer (sample)));
-  attach_frame_meta (self, buf, seg, &info);
+  buf = gst_buffer_make_writable (buf);
+  attach_frame_meta (self, buf, &seg, &info);
   GstClockTime end = GST_BUFFER_PTS (buf);
   if (GST_CLOCK_TIME_IS_VALID (end) && GST_BUFFER_DURATION_IS_VALID (buf))
     end += GST_BUFFER_DURATION (buf);
@@ -405,7 +454,6 @@ dd_corpus_src_loop (gpointer user)
   switch (dd_file_decoder_pull (self->decoder, PULL_TIMEOUT, &sample, &e)) {
     case DD_DECODE_FRAME:{
       GstFlowReturn ret = push_sample (self, sample);
-      gst_sample_unref (sample);
       if (g_atomic_int_get (&self->skip_requested))
         finish_file (self, FALSE);
       handle_flow (self, ret);
@@ -419,7 +467,7 @@ dd_corpus_src_loop (gpointer user)
       warn_about_file (self, e, FALSE);
       break;
     case DD_DECODE_END:
-      finish_file (self, TRUE);
+      finish_file (self, check_complete (self));
       break;
     case DD_DECODE_ERROR:
       warn_about_file (self, e, TRUE);
@@ -687,6 +735,9 @@ dd_corpus_src_set_property (GObject *object, guint prop_id,
     case PROP_SHARD_COUNT:
       self->shard_count = g_value_get_uint (value);
       break;
+    case PROP_START_TIMEOUT:
+      self->start_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -728,6 +779,9 @@ dd_corpus_src_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_SHARD_COUNT:
       g_value_set_uint (value, self->shard_count);
+      break;
+    case PROP_START_TIMEOUT:
+      g_value_set_uint (value, self->start_timeout);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -794,6 +848,12 @@ dd_corpus_src_class_init (DdCorpusSrcClass *klass)
           "video's name: the same on every machine)", 1, G_MAXUINT,
           DEFAULT_SHARD_COUNT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_START_TIMEOUT,
+      g_param_spec_uint ("start-timeout", "Start timeout",
+          "Milliseconds a video may take to give its first frame before it "
+          "is reported as damaged and skipped", 100, 3600000,
+          DEFAULT_START_TIMEOUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_CURRENT_URI,
       g_param_spec_string ("current-uri", "Current URI",
           "The video being played", NULL,
@@ -838,6 +898,7 @@ dd_corpus_src_init (DdCorpusSrc *self)
   self->poll_interval = DEFAULT_POLL_INTERVAL;
   self->shard_index = DEFAULT_SHARD_INDEX;
   self->shard_count = DEFAULT_SHARD_COUNT;
+  self->start_timeout = DEFAULT_START_TIMEOUT;
   g_mutex_init (&self->decoder_lock);
   g_mutex_init (&self->wait_lock);
   g_cond_init (&self->wait_cond);

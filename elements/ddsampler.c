@@ -90,6 +90,7 @@ struct _DdSampler {
   GstClockTime duration;
   gboolean finished;            /* no more frames wanted from this stream */
   guint32 seek_seqnum;          /* of our last seek; its flushes and segment stay here */
+  GstClockTime sought;          /* the frame time our last seek went for */
 };
 
 #define dd_sampler_parent_class parent_class
@@ -128,6 +129,7 @@ reset_stream (DdSampler *self)
   self->have_plan = FALSE;
   self->finished = FALSE;
   self->seek_seqnum = 0;
+  self->sought = GST_CLOCK_TIME_NONE;
   g_clear_pointer (&self->uri, g_free);
 }
 
@@ -177,9 +179,12 @@ maybe_seek (DdSampler *self, GstClockTime ts)
   gdouble threshold = self->seek_threshold;
   GST_OBJECT_UNLOCK (self);
   GstClockTime next = dd_sample_plan_next (&self->plan);
-  if (!self->seekable || threshold < 0 || next <= ts
+  /* A seek lands on the keyframe before its frame, which may itself be
+   * more than the threshold before it: never seek twice for one frame. */
+  if (!self->seekable || threshold < 0 || next <= ts || next == self->sought
       || (double) (next - ts) <= threshold * GST_SECOND)
     return;
+  self->sought = next;
   if (!send_seek (self, next + self->plan.tolerance,
           GST_SEEK_FLAG_KEY_UNIT | GST_SEEK_FLAG_SNAP_BEFORE)) {
     GST_INFO_OBJECT (self, "upstream refused a seek: decoding %s through",

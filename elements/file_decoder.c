@@ -17,6 +17,9 @@ struct dd_file_decoder {
   gint video_linked;            /* atomic: the first video pad is linked */
   gint no_more_pads;            /* atomic: uridecodebin exposed all it will */
   atomic_uint_fast64_t frames_decoded;
+  gint64 start_deadline;        /* monotonic µs by which a frame must come */
+  gboolean started;             /* a frame came */
+  GstClockTime start_timeout;
 };
 
 static GstPadProbeReturn
@@ -105,7 +108,8 @@ make (const char *factory, GError **error)
 }
 
 dd_file_decoder *
-dd_file_decoder_open (const char *uri, GstCaps *caps, GError **error)
+dd_file_decoder_open (const char *uri, GstCaps *caps,
+    GstClockTime start_timeout, GError **error)
 {
   GstElement *src = make ("uridecodebin", error);
   GstElement *convert = src ? make ("videoconvert", error) : NULL;
@@ -132,6 +136,9 @@ dd_file_decoder_open (const char *uri, GstCaps *caps, GError **error)
   g_signal_connect (src, "pad-added", G_CALLBACK (on_pad_added), d);
   g_signal_connect (src, "no-more-pads", G_CALLBACK (on_no_more_pads), d);
   d->bus = gst_element_get_bus (d->pipeline);
+  d->start_timeout = start_timeout;
+  d->start_deadline = g_get_monotonic_time ()
+      + (gint64) GST_TIME_AS_USECONDS (start_timeout);
   /* A failure here (no source for the URI's scheme) is on the bus too, and
    * _pull reports it like any other. */
   gst_element_set_state (d->pipeline, GST_STATE_PLAYING);
@@ -182,8 +189,10 @@ dd_file_decoder_pull (dd_file_decoder *d, GstClockTime timeout,
   if (r != DD_DECODE_WAIT)
     return r;
   *sample = gst_app_sink_try_pull_sample (d->sink, timeout);
-  if (*sample)
+  if (*sample) {
+    d->started = TRUE;
     return DD_DECODE_FRAME;
+  }
   r = check_bus (d, error);
   if (r != DD_DECODE_WAIT)
     return r;
@@ -192,6 +201,12 @@ dd_file_decoder_pull (dd_file_decoder *d, GstClockTime timeout,
   if (g_atomic_int_get (&d->no_more_pads) && !g_atomic_int_get (&d->video_linked)) {
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE,
         "it has no video stream");
+    return DD_DECODE_ERROR;
+  }
+  if (!d->started && g_get_monotonic_time () > d->start_deadline) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DEMUX,
+        "no frame could be decoded within %.1f s (damaged, or a source that "
+        "does not answer)", (double) d->start_timeout / GST_SECOND);
     return DD_DECODE_ERROR;
   }
   return DD_DECODE_WAIT;

@@ -26,9 +26,12 @@ typedef enum {
 } dd_decode_result;
 
 /* Starts decoding `uri` into `caps` (raw video; NULL for any). Fails only
- * when the pipeline cannot be built; a bad file shows in _pull. */
+ * when the pipeline cannot be built; a bad file shows in _pull, as an
+ * error, or as no first frame within `start_timeout` (decodebin keeps to
+ * itself the errors of a demuxer that fails while it is being plugged, and
+ * then waits forever). */
 dd_file_decoder *dd_file_decoder_open (const char *uri, GstCaps *caps,
-    GError **error);
+    GstClockTime start_timeout, GError **error);
 void dd_file_decoder_close (dd_file_decoder *d);
 
 /* Waits up to `timeout` for the next frame. For WARNING and ERROR,

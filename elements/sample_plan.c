@@ -67,8 +67,11 @@ dd_sample_plan_init (dd_sample_plan *plan, const dd_sample_params *p,
 {
   *plan = (dd_sample_plan) { .p = *p, .fps_n = fps_n > 0 ? fps_n : 0,
     .fps_d = fps_n > 0 && fps_d > 0 ? fps_d : 1, .duration = duration };
+  /* Just under half a frame: a rounded timestamp still reaches its own
+   * frame's time, and no frame reaches a time past its midpoint to the
+   * next frame. */
   if (plan->fps_n)
-    plan->tolerance = frame_time (plan, 1) / 2;
+    plan->tolerance = MAX (frame_time (plan, 1) / 2, 1) - 1;
   plan->targets = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   if (p->mode != DD_SAMPLE_RANDOM)
     return;

@@ -9,8 +9,9 @@
  *   every-t   the first frame at or after 0, t, 2t, ... seconds.
  *
  * A frame at stream time ts "reaches" a wanted time w when ts + tol >= w,
- * tol being half a frame when the rate is known: containers that round
- * timestamps (Matroska keeps milliseconds) still give the intended frame.
+ * tol being just under half a frame when the rate is known: containers
+ * that round timestamps (Matroska keeps milliseconds) still give the
+ * intended frame.
  * dd_sample_plan_next() says which time is wanted next, so that the
  * sampler can seek to it instead of decoding everything in between; with
  * a known duration, every-k and every-t are done once the next wanted time

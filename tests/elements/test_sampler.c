@@ -1,0 +1,394 @@
+/* ddsampler: which frames each mode takes (the plan, exactly), the element
+ * on pushed streams (per-video state, no duration, bad timestamps), and on
+ * real videos through ddcorpussrc: seeking takes the very frames decoding
+ * through takes, downstream sees no flush and one segment per video, and
+ * the decoding work follows the frames taken, not the video's length. */
+#include <gst/app/gstappsink.h>
+#include <gst/check/gstharness.h>
+#include <string.h>
+
+#include "elements/ddframemeta.h"
+#include "elements/sample_plan.h"
+#include "fixtures.h"
+
+#define MS GST_MSECOND
+
+/* ---- The plan ------------------------------------------------------------ */
+
+/* Feeds frames 0..n-1 at `fps` (times rounded to the millisecond when
+ * `ms`, as Matroska stores them); returns the indices taken. */
+static GArray *
+run_plan (const dd_sample_params *p, const char *uri, guint n, gint fps,
+    gboolean ms, gboolean known_duration)
+{
+  dd_sample_plan plan;
+  GstClockTime duration = known_duration
+      ? gst_util_uint64_scale (n, GST_SECOND, fps) : GST_CLOCK_TIME_NONE;
+  dd_sample_plan_init (&plan, p, uri, duration, fps, 1);
+  GArray *taken = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < n && !dd_sample_plan_done (&plan); i++) {
+    GstClockTime t = gst_util_uint64_scale (i, GST_SECOND, fps);
+    if (ms)
+      t = (t + MS / 2) / MS * MS;
+    if (dd_sample_plan_take (&plan, t))
+      g_array_append_val (taken, i);
+  }
+  dd_sample_plan_clear (&plan);
+  return taken;
+}
+
+static void
+test_plan_random (void)
+{
+  dd_sample_params p = { .mode = DD_SAMPLE_RANDOM, .count = 5, .seed = 7 };
+  GArray *a = run_plan (&p, "file:///a.mp4", 300, 30, FALSE, TRUE);
+  GArray *again = run_plan (&p, "file:///a.mp4", 300, 30, TRUE, TRUE);
+  GArray *other = run_plan (&p, "file:///b.mp4", 300, 30, FALSE, TRUE);
+  g_assert_cmpuint (a->len, ==, 5);
+  /* Distinct, increasing, inside the video; the same with rounded times;
+   * another video gets other frames. */
+  for (guint i = 0; i < 5; i++) {
+    g_assert_cmpuint (g_array_index (a, guint, i), <, 300);
+    if (i)
+      g_assert_cmpuint (g_array_index (a, guint, i), >,
+          g_array_index (a, guint, i - 1));
+    g_assert_cmpuint (g_array_index (a, guint, i), ==,
+        g_array_index (again, guint, i));
+  }
+  g_assert_false (memcmp (a->data, other->data, 5 * sizeof (guint)) == 0);
+  /* Another seed, other frames. */
+  p.seed = 8;
+  GArray *seed8 = run_plan (&p, "file:///a.mp4", 300, 30, FALSE, TRUE);
+  g_assert_false (memcmp (a->data, seed8->data, 5 * sizeof (guint)) == 0);
+  /* A video with fewer frames than asked gives them all. */
+  p.count = 50;
+  GArray *all = run_plan (&p, "file:///a.mp4", 20, 10, FALSE, TRUE);
+  g_assert_cmpuint (all->len, ==, 20);
+  /* Unknown duration: the first frames. */
+  p.count = 3;
+  GArray *first = run_plan (&p, "file:///a.mp4", 20, 10, FALSE, FALSE);
+  g_assert_cmpuint (first->len, ==, 3);
+  g_assert_cmpuint (g_array_index (first, guint, 2), ==, 2);
+  g_array_unref (a);
+  g_array_unref (again);
+  g_array_unref (other);
+  g_array_unref (seed8);
+  g_array_unref (all);
+  g_array_unref (first);
+}
+
+/* Over many videos, each frame is equally likely (one frame per video, as
+ * the paper samples). */
+static void
+test_plan_random_uniform (void)
+{
+  dd_sample_params p = { .mode = DD_SAMPLE_RANDOM, .count = 1, .seed = 1 };
+  guint hist[10] = { 0 };
+  for (guint v = 0; v < 2000; v++) {
+    g_autofree char *uri = g_strdup_printf ("file:///corpus/%04u.mp4", v);
+    GArray *t = run_plan (&p, uri, 10, 10, FALSE, TRUE);
+    g_assert_cmpuint (t->len, ==, 1);
+    hist[g_array_index (t, guint, 0)]++;
+    g_array_unref (t);
+  }
+  /* 200 expected per frame; 5 sigma is about 67. */
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpuint (ABS ((gint) hist[i] - 200), <, 67);
+}
+
+static void
+test_plan_every (void)
+{
+  dd_sample_params k = { .mode = DD_SAMPLE_EVERY_K, .interval_frames = 7 };
+  GArray *a = run_plan (&k, NULL, 30, 30, TRUE, TRUE);
+  guint want_k[] = { 0, 7, 14, 21, 28 };
+  g_assert_cmpuint (a->len, ==, G_N_ELEMENTS (want_k));
+  g_assert_cmpmem (a->data, a->len * sizeof (guint), want_k, sizeof want_k);
+  g_array_unref (a);
+  /* Every 0.1 s at 30 fps, times rounded to milliseconds: frames 0, 3, 6. */
+  dd_sample_params t = { .mode = DD_SAMPLE_EVERY_T, .interval = 100 * MS };
+  a = run_plan (&t, NULL, 9, 30, TRUE, TRUE);
+  guint want_t[] = { 0, 3, 6 };
+  g_assert_cmpmem (a->data, a->len * sizeof (guint), want_t, sizeof want_t);
+  g_array_unref (a);
+  /* Every 0.25 s at 10 fps: the first frame at or after each time. */
+  t.interval = 250 * MS;
+  a = run_plan (&t, NULL, 10, 10, FALSE, TRUE);
+  guint want_t2[] = { 0, 3, 5, 8 };
+  g_assert_cmpmem (a->data, a->len * sizeof (guint), want_t2, sizeof want_t2);
+  g_array_unref (a);
+  /* Done once the next time is past the end of a known duration. */
+  dd_sample_plan plan;
+  t.interval = 600 * MS;
+  dd_sample_plan_init (&plan, &t, NULL, GST_SECOND, 10, 1);
+  g_assert_true (dd_sample_plan_take (&plan, 0));
+  g_assert_false (dd_sample_plan_done (&plan));
+  g_assert_cmpuint (dd_sample_plan_next (&plan), ==, 600 * MS);
+  g_assert_true (dd_sample_plan_take (&plan, 600 * MS));
+  g_assert_true (dd_sample_plan_done (&plan));
+  dd_sample_plan_clear (&plan);
+}
+
+/* ---- The element on pushed streams --------------------------------------- */
+
+/* `props`: "name=value" pairs, as gst-launch-1.0 writes them. */
+static GstHarness *
+sampler_harness (const char *props)
+{
+  GstHarness *h = gst_harness_new ("ddsampler");
+  g_auto (GStrv) pairs = g_strsplit (props, " ", -1);
+  for (char **p = pairs; *p; p++) {
+    g_auto (GStrv) kv = g_strsplit (*p, "=", 2);
+    gst_util_set_object_arg (G_OBJECT (h->element), kv[0], kv[1]);
+  }
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=8,height=8,"
+      "framerate=10/1");
+  return h;
+}
+
+static void
+push_video (GstHarness *h, const char *uri, guint n)
+{
+  gst_harness_push_event (h, gst_event_new_stream_start (uri ? uri : "no-meta"));
+  GstSegment seg;
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *b = gst_buffer_new_allocate (NULL, 8 * 8 * 3, NULL);
+    GST_BUFFER_PTS (b) = i * 100 * MS;
+    GST_BUFFER_DURATION (b) = 100 * MS;
+    if (uri)
+      dd_buffer_add_frame_meta (b, uri, i * 100 * MS, i, 8, 8);
+    g_assert_cmpint (gst_harness_push (h, b), ==, GST_FLOW_OK);
+  }
+}
+
+static GArray *
+pulled_times (GstHarness *h)
+{
+  GArray *t = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GstBuffer *b;
+  while ((b = gst_harness_try_pull (h))) {
+    guint64 pts = GST_BUFFER_PTS (b) / MS;
+    g_array_append_val (t, pts);
+    gst_buffer_unref (b);
+  }
+  return t;
+}
+
+/* Each video starts its own plan; frames without a DdFrameMeta are timed
+ * by their segment; EOS passes. */
+static void
+test_element_every (void)
+{
+  GstHarness *h = sampler_harness ("mode=every-k interval-frames=4");
+  push_video (h, "file:///a.mp4", 10);
+  push_video (h, "file:///b.mp4", 6);
+  push_video (h, NULL, 5);
+  GArray *t = pulled_times (h);
+  guint64 want[] = { 0, 400, 800, 0, 400, 0, 400 };
+  g_assert_cmpmem (t->data, t->len * sizeof (guint64), want, sizeof want);
+  g_array_unref (t);
+  guint64 taken;
+  g_object_get (h->element, "frames-taken", &taken, NULL);
+  g_assert_cmpuint (taken, ==, 7);
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  GstEvent *ev;
+  gboolean eos = FALSE;
+  while ((ev = gst_harness_try_pull_event (h))) {
+    eos |= GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+  }
+  g_assert_true (eos);
+  gst_harness_teardown (h);
+}
+
+/* Random without a duration (the harness cannot answer the query): the
+ * first frames, and a warning that says so. A frame without a timestamp
+ * is dropped. */
+static void
+test_element_no_duration (void)
+{
+  GstHarness *h = sampler_harness ("mode=random count=2");
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  GstBuffer *untimed = gst_buffer_new_allocate (NULL, 8 * 8 * 3, NULL);
+  gst_harness_push_event (h, gst_event_new_stream_start ("untimed"));
+  GstSegment seg;
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  g_assert_cmpint (gst_harness_push (h, untimed), ==, GST_FLOW_OK);
+  push_video (h, "file:///a.mp4", 10);
+  GArray *t = pulled_times (h);
+  guint64 want[] = { 0, 100 };
+  g_assert_cmpmem (t->data, t->len * sizeof (guint64), want, sizeof want);
+  g_array_unref (t);
+  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  g_assert_nonnull (m);
+  GError *e = NULL;
+  gst_message_parse_warning (m, &e, NULL);
+  g_assert_nonnull (strstr (e->message, "file:///a.mp4"));
+  g_assert_nonnull (strstr (e->message, "unknown"));
+  g_error_free (e);
+  gst_message_unref (m);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+/* ---- On real videos, through ddcorpussrc --------------------------------- */
+
+static char *corpus;            /* long.mp4, long.mkv (600 frames), short.mp4 (150) */
+
+typedef struct {
+  GPtrArray *frames;            /* "name@ms" of each frame taken */
+  guint64 decoded;
+  guint flushes, segments;
+} sampled;
+
+static GstPadProbeReturn
+count_events (GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+  (void) pad;
+  sampled *s = user;
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+  s->flushes += GST_EVENT_TYPE (ev) == GST_EVENT_FLUSH_START;
+  s->segments += GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT;
+  return GST_PAD_PROBE_OK;
+}
+
+static sampled
+sample (const char *location, const char *sampler_props)
+{
+  g_autofree char *desc = g_strdup_printf ("ddcorpussrc name=src ! ddsampler "
+      "%s ! appsink name=sink sync=false", sampler_props);
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &error);
+  g_assert_no_error (error);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_object_set (src, "location", location, NULL);
+  sampled s = { .frames = g_ptr_array_new_with_free_func (g_free) };
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM
+      | GST_PAD_PROBE_TYPE_EVENT_FLUSH, count_events, &s, NULL);
+  gst_object_unref (pad);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+      GST_STATE_CHANGE_FAILURE);
+  GstSample *smp;
+  while ((smp = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
+    const DdFrameMeta *fm = dd_buffer_get_frame_meta (gst_sample_get_buffer (smp));
+    g_assert_nonnull (fm);
+    g_autofree char *name = g_path_get_basename (fm->uri);
+    g_ptr_array_add (s.frames, g_strdup_printf ("%s@%" G_GUINT64_FORMAT, name,
+            fm->timestamp_ns / MS));
+    gst_sample_unref (smp);
+  }
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *err = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR
+      | GST_MESSAGE_WARNING);
+  g_assert_null (err);
+  gst_object_unref (bus);
+  g_object_get (src, "frames-decoded", &s.decoded, NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  return s;
+}
+
+static char *
+joined (const sampled *s)
+{
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < s->frames->len; i++)
+    g_string_append_printf (out, "%s%s", i ? " " : "",
+        (char *) g_ptr_array_index (s->frames, i));
+  return g_string_free (out, FALSE);
+}
+
+/* Seeking and decoding through take the same frames; seeking decodes
+ * fewer; downstream sees no flush and a segment per video. */
+static void
+check_same_frames (const char *location, const char *props, guint expect)
+{
+  g_autofree char *seeking = g_strdup_printf ("%s seek-threshold=0.5", props);
+  g_autofree char *through = g_strdup_printf ("%s seek-threshold=-1", props);
+  sampled a = sample (location, seeking);
+  sampled b = sample (location, through);
+  g_autofree char *fa = joined (&a);
+  g_autofree char *fb = joined (&b);
+  g_test_message ("%s: %s; decoded %" G_GUINT64_FORMAT " seeking, %"
+      G_GUINT64_FORMAT " through", props, fa, a.decoded, b.decoded);
+  g_assert_cmpuint (a.frames->len, ==, expect);
+  g_assert_cmpstr (fa, ==, fb);
+  g_assert_cmpuint (a.decoded, <, b.decoded);
+  g_assert_cmpuint (a.flushes, ==, 0);
+  g_assert_cmpuint (a.segments, ==, 2);
+  g_ptr_array_unref (a.frames);
+  g_ptr_array_unref (b.frames);
+}
+
+static void
+test_seek_same_frames (void)
+{
+  g_autofree char *pattern = g_build_filename (corpus, "long.*", NULL);
+  check_same_frames (pattern, "mode=random count=3 seed=11", 6);
+  check_same_frames (pattern, "mode=every-t interval=4.5", 10);
+  check_same_frames (pattern, "mode=every-k interval-frames=100", 12);
+}
+
+/* The decoding work grows with the frames taken, not with the length:
+ * with a keyframe every 30 frames, each frame taken costs at most about
+ * one keyframe interval, in a 150- or a 600-frame video alike. */
+static void
+test_cost_follows_frames (void)
+{
+  g_autofree char *long_mp4 = g_build_filename (corpus, "long.mp4", NULL);
+  g_autofree char *short_mp4 = g_build_filename (corpus, "short.mp4", NULL);
+  guint64 cost[2][3];
+  const char *videos[2] = { short_mp4, long_mp4 };
+  const guint counts[3] = { 1, 2, 4 };
+  for (guint v = 0; v < 2; v++)
+    for (guint c = 0; c < 3; c++) {
+      g_autofree char *props = g_strdup_printf ("mode=random count=%u seed=3",
+          counts[c]);
+      sampled s = sample (videos[v], props);
+      g_assert_cmpuint (s.frames->len, ==, counts[c]);
+      cost[v][c] = s.decoded;
+      g_ptr_array_unref (s.frames);
+      g_test_message ("%s, %u frame(s): %" G_GUINT64_FORMAT " decoded",
+          v ? "600 frames" : "150 frames", counts[c], cost[v][c]);
+      /* A keyframe interval per frame, plus the few decoded ahead. */
+      g_assert_cmpuint (cost[v][c], <=, counts[c] * 30 + 12);
+    }
+  sampled all = sample (long_mp4, "mode=random count=1 seek-threshold=-1");
+  g_test_message ("600 frames, decoded through: %" G_GUINT64_FORMAT,
+      all.decoded);
+  g_ptr_array_unref (all.frames);
+  g_assert_cmpuint (cost[1][0] * 4, <, 600);
+}
+
+int
+main (int argc, char **argv)
+{
+  fixture_init (&argc, &argv);
+  corpus = fixture_tmpdir ("sampler");
+  g_autofree char *long_mp4 = g_build_filename (corpus, "long.mp4", NULL);
+  g_autofree char *long_mkv = g_build_filename (corpus, "long.mkv", NULL);
+  g_autofree char *short_mp4 = g_build_filename (corpus, "short.mp4", NULL);
+  fixture_make_video (long_mp4, FIXTURE_H264_MP4, 600, 30, 30, NULL);
+  fixture_make_video (long_mkv, FIXTURE_VP8_MKV, 600, 30, 30, "smpte");
+  fixture_make_video (short_mp4, FIXTURE_H264_MP4, 150, 30, 30, NULL);
+
+  g_test_add_func ("/sampler/plan/random", test_plan_random);
+  g_test_add_func ("/sampler/plan/random-uniform", test_plan_random_uniform);
+  g_test_add_func ("/sampler/plan/every", test_plan_every);
+  g_test_add_func ("/sampler/element/every", test_element_every);
+  g_test_add_func ("/sampler/element/no-duration", test_element_no_duration);
+  g_test_add_func ("/sampler/seek/same-frames", test_seek_same_frames);
+  g_test_add_func ("/sampler/seek/cost-follows-frames", test_cost_follows_frames);
+  int status = g_test_run ();
+  fixture_rmdir (corpus);
+  g_free (corpus);
+  return status;
+}
