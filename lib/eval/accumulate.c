@@ -4,25 +4,6 @@
  * points. */
 #include "eval/eval_private.h"
 
-/* numpy's np.spacing(1), in pycocotools' tp / (fp + tp + spacing). */
-#define SPACING_1 2.220446049250313e-16
-
-/* Index helpers for the [T][R][K][A][M] and [T][K][A][M] layouts. */
-static gsize
-precision_at (const dd_eval_result *r, int t, int ri, int k, int a, int m)
-{
-  const dd_eval_params *p = &r->params;
-  return ((((gsize) t * DD_EVAL_N_RECALL + ri) * r->n_categories + k) * p->n_areas + a)
-      * p->n_max_dets + m;
-}
-
-static gsize
-recall_at (const dd_eval_result *r, int t, int k, int a, int m)
-{
-  const dd_eval_params *p = &r->params;
-  return (((gsize) t * r->n_categories + k) * p->n_areas + a) * p->n_max_dets + m;
-}
-
 /* One (threshold, area range, maxDets) over the kept detections. */
 static void
 curve (dd_eval_result *r, int t, int k, int a, int m, const dd_eval_ranked *dets,
@@ -37,9 +18,9 @@ curve (dd_eval_result *r, int t, int k, int a, int m, const dd_eval_ranked *dets
     tp += st == DD_EVAL_TP;
     fp += st == DD_EVAL_FP;
     rc[j] = tp / npig;
-    pr[j] = tp / (fp + tp + SPACING_1);
+    pr[j] = tp / (fp + tp + DD_EVAL_SPACING_1);
   }
-  r->recall[recall_at (r, t, k, a, m)] = n_kept ? rc[n_kept - 1] : 0;
+  r->recall[dd_eval_recall_at (r, t, k, a, m)] = n_kept ? rc[n_kept - 1] : 0;
   /* The precision at a recall is the best at that recall or beyond. */
   for (guint j = n_kept; j-- > 1;)
     if (pr[j] > pr[j - 1])
@@ -50,7 +31,7 @@ curve (dd_eval_result *r, int t, int k, int a, int m, const dd_eval_ranked *dets
   for (int ri = 0; ri < DD_EVAL_N_RECALL; ri++) {
     while (j < n_kept && rc[j] < p->rec_thrs[ri])
       j++;
-    r->precision[precision_at (r, t, ri, k, a, m)] = j < n_kept ? pr[j] : 0;
+    r->precision[dd_eval_precision_at (r, t, ri, k, a, m)] = j < n_kept ? pr[j] : 0;
   }
 }
 

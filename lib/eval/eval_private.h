@@ -71,6 +71,27 @@ typedef struct dd_eval_ranked {
   int n_regular[DD_EVAL_MAX_AREAS];
 } dd_eval_ranked;
 
+/* Positions in r->precision [T][R][K][A][M] and r->recall [T][K][A][M]
+ * (eval.h): accumulate() writes them, summarize() reads them. */
+static inline gsize
+dd_eval_precision_at (const dd_eval_result *r, int t, int ri, int k, int a, int m)
+{
+  const dd_eval_params *p = &r->params;
+  return ((((gsize) t * DD_EVAL_N_RECALL + ri) * r->n_categories + k) * p->n_areas + a)
+      * p->n_max_dets + m;
+}
+
+static inline gsize
+dd_eval_recall_at (const dd_eval_result *r, int t, int k, int a, int m)
+{
+  const dd_eval_params *p = &r->params;
+  return (((gsize) t * r->n_categories + k) * p->n_areas + a) * p->n_max_dets + m;
+}
+
+/* numpy's np.spacing(1), which pycocotools adds to keep a zero area (OKS)
+ * or a zero count (precision) from dividing by zero. */
+#define DD_EVAL_SPACING_1 2.220446049250313e-16
+
 /* COCOeval.accumulate for category k: fills its entries of r->precision and
  * r->recall (left at -1 for an area range with no regular ground truth). */
 void dd_eval_accumulate (dd_eval_result *r, int k, const dd_eval_ranked *dets,

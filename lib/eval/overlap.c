@@ -7,9 +7,6 @@
 
 #include <math.h>
 
-/* numpy's np.spacing(1): keeps a zero area from dividing by zero. */
-#define SPACING_1 2.220446049250313e-16
-
 void
 dd_eval_box_iou (const dd_eval_cell *cell, double *overlaps)
 {
@@ -116,7 +113,7 @@ dd_eval_oks (const dd_eval_cell *cell, const double *sigmas, dd_eval_scratch *s)
     extent (cell->dts[d]->keypoints, FALSE, s->dt_extents + 4 * d);
   for (int g = 0; g < cell->n_gts; g++) {
     const dd_coco_annotation *gt = cell->gts[g];
-    double scale = gt->area + SPACING_1;
+    double scale = gt->area + DD_EVAL_SPACING_1;
     gboolean labelled = FALSE;
     for (int k = 0; k < DD_COCO_PERSON_KEYPOINTS && !labelled; k++)
       labelled = gt->keypoints[3 * k + 2] > 0;

@@ -69,17 +69,13 @@ static void
 add_entries (const dd_eval_result *r, gboolean ap, int t, int a, int m, int category,
     double *sum, gsize *n)
 {
-  const dd_eval_params *p = &r->params;
   int k0 = category < 0 ? 0 : category;
   int k1 = category < 0 ? r->n_categories : category + 1;
   int n_rec = ap ? DD_EVAL_N_RECALL : 1;
   for (int ri = 0; ri < n_rec; ri++)
     for (int k = k0; k < k1; k++) {
-      double v = ap
-          ? r->precision[((((gsize) t * DD_EVAL_N_RECALL + ri) * r->n_categories + k)
-              * p->n_areas + a) * p->n_max_dets + m]
-          : r->recall[(((gsize) t * r->n_categories + k) * p->n_areas + a)
-              * p->n_max_dets + m];
+      double v = ap ? r->precision[dd_eval_precision_at (r, t, ri, k, a, m)]
+          : r->recall[dd_eval_recall_at (r, t, k, a, m)];
       if (v > -1) {
         *sum += v;
         (*n)++;
