@@ -483,20 +483,6 @@ dd_json_get (const dd_json *v, const char *key)
   return NULL;
 }
 
-const char *
-dd_json_type_name (dd_json_type t)
-{
-  static const char *const names[] = {
-    [DD_JSON_NULL] = "null",
-    [DD_JSON_BOOL] = "a boolean",
-    [DD_JSON_NUMBER] = "a number",
-    [DD_JSON_STRING] = "a string",
-    [DD_JSON_ARRAY] = "an array",
-    [DD_JSON_OBJECT] = "an object",
-  };
-  return t <= DD_JSON_OBJECT ? names[t] : "unknown";
-}
-
 int
 dd_json_int (const dd_json *v, long long lo, long long hi, long long *out)
 {

@@ -49,7 +49,6 @@ void dd_json_free (dd_json *v);
 
 /* The member `key` of an object, or NULL (also when v is not an object). */
 const dd_json *dd_json_get (const dd_json *v, const char *key);
-const char *dd_json_type_name (dd_json_type t);
 
 /* An integer value: a NUMBER with no fractional part inside [lo, hi].
  * Returns 0, or -1 when it is not. */

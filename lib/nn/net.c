@@ -349,8 +349,9 @@ dd_net_backward (dd_net *net)
     net->be->ops->backward (net->be, &net->run[i]);
 }
 
-dd_layer *
-dd_net_current_layer (dd_net *net, const char *name, char *err, size_t err_len)
+/* The layer of the current graph that computes `name`'s output. */
+static dd_layer *
+current_layer (dd_net *net, const char *name, char *err, size_t err_len)
 {
   dd_layer *l = dd_net_find (net, name);
   if (!l) {
@@ -374,7 +375,7 @@ dd_net_current_layer (dd_net *net, const char *name, char *err, size_t err_len)
 int
 dd_net_read (dd_net *net, const char *layer, float *host_nchw, char *err, size_t err_len)
 {
-  dd_layer *l = dd_net_current_layer (net, layer, err, err_len);
+  dd_layer *l = current_layer (net, layer, err, err_len);
   if (!l)
     return -1;
   net->be->ops->read_nchw (net->be, l, l->y, host_nchw);
@@ -389,7 +390,7 @@ grad_layer (dd_net *net, const char *layer, char *err, size_t err_len)
               net->origin, layer);
     return NULL;
   }
-  return dd_net_current_layer (net, layer, err, err_len);
+  return current_layer (net, layer, err, err_len);
 }
 
 int

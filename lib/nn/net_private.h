@@ -80,8 +80,5 @@ int dd_net_build_tensors (dd_net *net, char *err, size_t err_len);
 int dd_net_build_infer (dd_net *net, char *err, size_t err_len);
 void dd_net_fold (dd_net *net);
 void dd_net_free_infer (dd_net *net);
-/* net.c: the layer of the current graph that computes `name`'s output. */
-dd_layer *dd_net_current_layer (dd_net *net, const char *name,
-                                char *err, size_t err_len);
 
 #endif
