@@ -34,6 +34,15 @@ dd_st_dtype_size (const char *dtype)
   return 0;
 }
 
+static void
+list_dtypes (char *out, size_t out_len)
+{
+  size_t k = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0] && k < out_len; i++)
+    k += (size_t) snprintf (out + k, out_len - k, "%s%s", i ? ", " : "", dtypes[i].name);
+}
+
 static int
 fail (char *err, size_t err_len, const char *path, const char *fmt, ...)
     __attribute__((format (printf, 4, 5)));
@@ -119,8 +128,14 @@ parse_entry (dd_safetensors *st, const char *name, const dd_json *v, size_t data
   const dd_json *dtype = dd_json_get (v, "dtype");
   const dd_json *shape = dd_json_get (v, "shape");
   const dd_json *offsets = dd_json_get (v, "data_offsets");
-  if (!dtype || dtype->type != DD_JSON_STRING || !(t->dtype_size = dd_st_dtype_size (dtype->str)))
-    return fail (err, err_len, path, "tensor '%s': missing or unknown dtype", name);
+  if (!dtype || dtype->type != DD_JSON_STRING)
+    return fail (err, err_len, path, "tensor '%s': \"dtype\" is missing or not a string", name);
+  if (!(t->dtype_size = dd_st_dtype_size (dtype->str))) {
+    char known[160];
+    list_dtypes (known, sizeof known);
+    return fail (err, err_len, path, "tensor '%s': unknown dtype \"%.16s\" (known: %s)", name,
+                 dtype->str, known);
+  }
   strcpy (t->dtype, dtype->str);
   if (!shape || shape->type != DD_JSON_ARRAY || shape->n > DD_ST_MAX_DIMS)
     return fail (err, err_len, path, "tensor '%s': shape must be an array of at most %d "

@@ -169,7 +169,10 @@ test_rejections (void)
   expect_reject (craft ("[1]", 0, 0), "header JSON must be an object");
   expect_reject (craft ("{\"a\": 5}", 0, 0), "tensor 'a': header entry must be an object");
   expect_reject (craft ("{\"a\": {\"dtype\": \"F33\", \"shape\": [1], \"data_offsets\": [0, 4]}}",
-                        4, 0), "tensor 'a': missing or unknown dtype");
+                        4, 0), "tensor 'a': unknown dtype \"F33\" (known: BOOL, U8, I8, F8_E4M3, "
+                        "F8_E5M2, I16, U16, F16, BF16, I32, U32, F32, I64, U64, F64)");
+  expect_reject (craft ("{\"a\": {\"shape\": [1], \"data_offsets\": [0, 4]}}", 4, 0),
+                 "tensor 'a': \"dtype\" is missing or not a string");
   expect_reject (craft ("{\"a\": {\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 4]}}",
                         4, 0), "tensor 'a': shape[0] must be a size");
   expect_reject (craft ("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4],"
