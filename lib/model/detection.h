@@ -13,7 +13,9 @@
 
 typedef struct dd_keypoint {
   float x, y;
-  float score;                  /* heatmap peak value, 0 when none */
+  /* Keypoint heatmap value where the keypoint was placed: the peak it
+   * snapped to, or the cell under its regressed position (decode.h). */
+  float score;
 } dd_keypoint;
 
 typedef struct dd_detection {
@@ -40,5 +42,18 @@ typedef struct dd_head_maps {
   float *keypoint_offset;       /* [2*n_keypoints][h][w]: (dx, dy) of each
                                  * keypoint from the centre, in input pixels */
 } dd_head_maps;
+
+/* Reading the maps at cell (x, y) (column x, row y), which covers input
+ * pixels [x * stride, (x + 1) * stride) horizontally:
+ *   - an object centred in that cell is at
+ *     ((x + offset[0]) * stride, (y + offset[1]) * stride), its box
+ *     size[0] x size[1] pixels around that point;
+ *   - keypoint k of that object is at (cx + keypoint_offset[2k],
+ *     cy + keypoint_offset[2k + 1]), where (cx, cy) is the centre of the
+ *     cell, ((x + 0.5) * stride, (y + 0.5) * stride): offsets are measured
+ *     from the cell, not from the regressed centre, so a keypoint does not
+ *     carry the centre offset's error;
+ *   - keypoint k is seen in that cell with probability
+ *     keypoint_heatmap[k][y][x]. */
 
 #endif

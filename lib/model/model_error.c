@@ -1,0 +1,3 @@
+#include "model/model_error.h"
+
+G_DEFINE_QUARK (dd-model-error-quark, dd_model_error)

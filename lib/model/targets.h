@@ -1,0 +1,54 @@
+/* Training targets of the detector, CenterNet's encoding (Zhou et al.,
+ * "Objects as Points", 2019), in the units of detection.h:
+ *
+ * - centre heatmap of the object's class: a Gaussian around the cell that
+ *   holds the box centre, exactly 1 in that cell, its radius CenterNet's
+ *   gaussian_radius of the box size in cells (the largest shift of a box
+ *   corner that keeps IoU >= 0.7), sigma = (2 * radius + 1) / 6; where
+ *   objects overlap the larger value wins;
+ * - size (box width and height, input pixels) and offset (the centre's
+ *   position inside its cell, in cells) at the centre cell, under
+ *   box_mask;
+ * - one heatmap per keypoint: the same Gaussian (the object's radius)
+ *   around the cell of each labelled keypoint (v > 0);
+ * - keypoint offsets: each labelled keypoint's position from the centre of
+ *   the object's centre cell, input pixels, at the centre cell, under
+ *   keypoint_mask (per coordinate).
+ *
+ * Crowd regions and objects of no class are not encoded.
+ */
+#ifndef DD_MODEL_TARGETS_H
+#define DD_MODEL_TARGETS_H
+
+#include "data/coco.h"
+#include "model/head_batch.h"
+
+typedef struct dd_targets {
+  dd_head_batch *value;         /* the targets, shaped as the heads */
+  float *box_mask;              /* [n][2][h][w]: 1 at each centre cell */
+  float *keypoint_mask;         /* [n][2 * n_keypoints][h][w] */
+} dd_targets;
+
+/* NULL when out of memory or a size is not positive. */
+dd_targets *dd_targets_new (int n, int h, int w, int stride, int n_classes,
+                            int n_keypoints);
+void dd_targets_free (dd_targets *t);
+/* Zeroes every target and mask of every image. */
+void dd_targets_clear (dd_targets *t);
+
+/* Encodes the objects of image `image` (annotations in pixels of the
+ * network input; class_index[i] is annotation i's class, or -1 to leave it
+ * out) over what that image already holds. Keypoints beyond the map or
+ * with v = 0 are left out; annotations' keypoint counts must be 0 or the
+ * targets' n_keypoints. */
+void dd_targets_encode (dd_targets *t, int image, const dd_coco_annotation *anns,
+                        const int *class_index, int n_anns);
+
+/* CenterNet's gaussian_radius for a box of h x w cells and min_overlap
+ * 0.7, truncated to an integer and at least 0. */
+int dd_gaussian_radius (double h, double w);
+/* Draws max(plane, Gaussian of `radius` centred on cell (x, y)) into an
+ * h x w plane; the centre cell becomes exactly 1. */
+void dd_draw_gaussian (float *plane, int h, int w, int x, int y, int radius);
+
+#endif

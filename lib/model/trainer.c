@@ -1,0 +1,516 @@
+#include "model/trainer.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "data/augment.h"
+#include "data/mix_sampler.h"
+#include "model/detector.h"
+#include "model/model_dir.h"
+#include "model/targets.h"
+#include "model/train_data.h"
+#include "nn/backend.h"
+#include "nn/checkpoint.h"
+#include "nn/rng.h"
+#include "nn/schedule.h"
+#include "nn/sgd.h"
+
+/* Augmentation draws from the seed XOR this, one stream per item, so its
+ * numbers never coincide with the sampler's (streams 0-2 of the seed). */
+#define AUGMENT_SEED_SALT 0x6175676d656e7421ULL
+/* Progress averages over this many iterations. */
+#define WINDOW 20
+
+void
+dd_train_options_init (dd_train_options *o)
+{
+  *o = (dd_train_options) {
+    .ratio = 0.6,
+    .batch = 16,
+    .lr = 0.02f,
+    .device = "cpu",
+    .checkpoint_every = 100,
+  };
+}
+
+typedef struct run {
+  const dd_train_options *o;
+  dd_backend *be;
+  dd_detector *det;
+  int height, width;
+  dd_train_set *manual, *extra;
+  dd_mix_sampler *sampler;
+  dd_mix_draw *draws;
+  float *input;
+  dd_targets *targets;
+  dd_head_batch *grad;
+  dd_augment_params augment;
+  dd_schedule schedule;
+  dd_sgd sgd;
+  dd_loss_weights weights;
+  char *checkpoint, *config;
+  int64_t last_checkpoint;      /* step of the checkpoint on disk, -1: none */
+  /* The last WINDOW iterations, for the progress line. */
+  dd_loss_parts window[WINDOW];
+  gint64 window_end_us[WINDOW];
+  gint64 start_us;
+} run;
+
+static gboolean
+set_error (GError **error, dd_model_error code, const char *fmt, ...)
+    G_GNUC_PRINTF (3, 4);
+
+static gboolean
+set_error (GError **error, dd_model_error code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error_literal (error, DD_MODEL_ERROR, code, msg);
+  return FALSE;
+}
+
+static gboolean
+check_options (const dd_train_options *o, GError **error)
+{
+  if (!o->model || !o->data || !o->out)
+    return set_error (error, DD_MODEL_ERROR_OPTIONS,
+        "a model, a dataset and an output folder are required");
+  if (o->iterations < 1)
+    return set_error (error, DD_MODEL_ERROR_OPTIONS,
+        "iterations is %" G_GINT64_FORMAT "; train for at least 1", o->iterations);
+  if (o->batch < 1 || o->batch > 4096)
+    return set_error (error, DD_MODEL_ERROR_OPTIONS,
+        "batch %d is out of range: 1 to 4096 images", o->batch);
+  if (!(o->lr > 0.0f) || !isfinite (o->lr))
+    return set_error (error, DD_MODEL_ERROR_OPTIONS,
+        "learning rate %g must be a positive number", o->lr);
+  if (o->extra && o->rho <= 0.0 && !(o->ratio > 0.0 && o->ratio < 1.0))
+    return set_error (error, DD_MODEL_ERROR_OPTIONS,
+        "ratio %g is the manual share of a minibatch: strictly between 0 and 1", o->ratio);
+  if (o->rho < 0.0 || !isfinite (o->rho))
+    return set_error (error, DD_MODEL_ERROR_OPTIONS,
+        "rho %g must be a finite number >= 0 (automatic samples per manual one)", o->rho);
+  if (o->size < 0 || o->size > 8192)
+    return set_error (error, DD_MODEL_ERROR_OPTIONS,
+        "size %d is out of range: 0 (the network's) to 8192 pixels", o->size);
+  if (o->checkpoint_every < 1 || o->stop_after < 0)
+    return set_error (error, DD_MODEL_ERROR_OPTIONS,
+        "checkpoint interval %" G_GINT64_FORMAT " must be at least 1 and stop_after %"
+        G_GINT64_FORMAT " not negative", o->checkpoint_every, o->stop_after);
+  return TRUE;
+}
+
+static gboolean
+open_model (run *r, GError **error)
+{
+  char err[1024];
+  r->det = dd_detector_load (r->o->model, err, sizeof err);
+  if (!r->det)
+    return set_error (error, DD_MODEL_ERROR_NETWORK, "%s", err);
+  dd_net_default_size (r->det->net, &r->height, &r->width);
+  if (r->o->size > 0)
+    r->height = r->width = r->o->size;
+  r->be = dd_backend_new (r->o->device, err, sizeof err);
+  if (!r->be)
+    return set_error (error, DD_MODEL_ERROR_NETWORK, "backend '%s': %s", r->o->device, err);
+  if (dd_detector_setup (r->det, r->be, DD_NET_TRAIN, r->o->batch, r->height, r->width,
+                         err, sizeof err))
+    return set_error (error, DD_MODEL_ERROR_NETWORK, "%s", err);
+  return TRUE;
+}
+
+static gboolean
+open_data (run *r, GError **error)
+{
+  const dd_train_options *o = r->o;
+  r->manual = dd_train_set_open (o->data, o->images, r->det, TRUE, error);
+  if (!r->manual)
+    return FALSE;
+  if (o->extra) {
+    r->extra = dd_train_set_open (o->extra, o->extra_images, r->det, FALSE, error);
+    if (!r->extra)
+      return FALSE;
+    dd_mix_options mix;
+    dd_mix_options_init (&mix);
+    mix.seed = o->seed;
+    if (o->rho > 0.0) {
+      dd_mix_options_set_rho (&mix, o->rho);
+    } else {
+      mix.manual_weight = o->ratio;
+      mix.automatic_weight = 1.0 - o->ratio;
+    }
+    r->sampler = dd_mix_sampler_new (dd_train_set_n_images (r->manual),
+                                     dd_train_set_n_images (r->extra), &mix, error);
+  } else {
+    r->sampler = dd_mix_sampler_new_single (dd_train_set_n_images (r->manual), o->seed,
+                                            error);
+  }
+  return r->sampler != NULL;
+}
+
+static gboolean
+allocate (run *r, GError **error)
+{
+  const dd_train_options *o = r->o;
+  dd_detector *det = r->det;
+  int h = r->height / det->stride, w = r->width / det->stride;
+  r->draws = g_new (dd_mix_draw, o->batch);
+  r->input = g_try_new (float, (gsize) o->batch * 3 * r->height * r->width);
+  r->targets = dd_targets_new (o->batch, h, w, det->stride, det->n_classes,
+                               det->n_keypoints);
+  r->grad = dd_head_batch_new (o->batch, h, w, det->stride, det->n_classes,
+                               det->n_keypoints);
+  if (!r->input || !r->targets || !r->grad)
+    return set_error (error, DD_MODEL_ERROR_NETWORK,
+        "out of memory for a batch of %d images of %dx%d", o->batch, r->width, r->height);
+  dd_augment_params_init (&r->augment, r->width, r->height);
+  memcpy (r->augment.fill, dd_detector_fill, sizeof r->augment.fill);
+  r->augment.flip_pairs = (const int (*)[2]) det->flip_pairs;
+  r->augment.n_flip_pairs = det->n_flip_pairs;
+  dd_schedule_defaults (&r->schedule, o->lr, o->iterations);
+  dd_sgd_defaults (&r->sgd);
+  dd_loss_weights_defaults (&r->weights, det->stride);
+  return TRUE;
+}
+
+static char *
+file_sha256 (const char *path, GError **error)
+{
+  g_autofree char *bytes = NULL;
+  gsize len;
+  if (!g_file_get_contents (path, &bytes, &len, error))
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
+}
+
+/* What the run is. The members after "device" only describe it; the others
+ * must match for a resume. */
+static JsonNode *
+describe_run (run *r, GError **error)
+{
+  const dd_train_options *o = r->o;
+  g_autofree char *network = dd_model_json_text (r->det, r->height, r->width);
+  g_autofree char *data_sha = file_sha256 (o->data, error);
+  g_autofree char *extra_sha = o->extra && data_sha ? file_sha256 (o->extra, error) : NULL;
+  if (!network || !data_sha || (o->extra && !extra_sha))
+    return NULL;
+  g_autofree char *network_sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
+                                                                network, -1);
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "network_sha256");
+  json_builder_add_string_value (b, network_sha);
+  json_builder_set_member_name (b, "data_sha256");
+  json_builder_add_string_value (b, data_sha);
+  json_builder_set_member_name (b, "extra_sha256");
+  if (extra_sha)
+    json_builder_add_string_value (b, extra_sha);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "ratio");
+  json_builder_add_double_value (b, o->extra && o->rho <= 0.0 ? o->ratio : 0.0);
+  json_builder_set_member_name (b, "rho");
+  json_builder_add_double_value (b, o->extra ? o->rho : 0.0);
+  json_builder_set_member_name (b, "iterations");
+  json_builder_add_int_value (b, o->iterations);
+  json_builder_set_member_name (b, "batch");
+  json_builder_add_int_value (b, o->batch);
+  json_builder_set_member_name (b, "lr");
+  json_builder_add_double_value (b, o->lr);
+  json_builder_set_member_name (b, "height");
+  json_builder_add_int_value (b, r->height);
+  json_builder_set_member_name (b, "width");
+  json_builder_add_int_value (b, r->width);
+  json_builder_set_member_name (b, "seed");
+  json_builder_add_int_value (b, (gint64) o->seed);
+  json_builder_set_member_name (b, "device");
+  json_builder_add_string_value (b, o->device);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, o->model);
+  json_builder_set_member_name (b, "data");
+  json_builder_add_string_value (b, o->data);
+  json_builder_set_member_name (b, "extra");
+  if (o->extra)
+    json_builder_add_string_value (b, o->extra);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  JsonNode *node = json_builder_get_root (b);
+  g_object_unref (b);
+  return node;
+}
+
+/* Names the first member that makes `saved` another run than `now`. */
+static gboolean
+same_run (JsonObject *saved, JsonObject *now, const char *config, GError **error)
+{
+  static const char *const compared[] = {
+    "network_sha256", "data_sha256", "extra_sha256", "ratio", "rho", "iterations",
+    "batch", "lr", "height", "width", "seed",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (compared); i++) {
+    JsonNode *a = json_object_get_member (saved, compared[i]);
+    JsonNode *b = json_object_get_member (now, compared[i]);
+    if (!a || !json_node_equal (a, b)) {
+      g_autofree char *was = a ? json_to_string (a, FALSE) : g_strdup ("(missing)");
+      g_autofree char *is = json_to_string (b, FALSE);
+      return set_error (error, DD_MODEL_ERROR_RESUME,
+          "%s belongs to another run: its %s is %s, this one's %s. A run resumes only "
+          "with the same network, data and options; use another --out for a new run",
+          config, compared[i], was, is);
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+write_config (JsonNode *node, const char *config, GError **error)
+{
+  g_autofree char *text = json_to_string (node, TRUE);
+  g_autofree char *with_newline = g_strconcat (text, "\n", NULL);
+  if (!g_file_set_contents (config, with_newline, -1, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* Resumes from the folder's checkpoint, or starts from the seeded weights.
+ * Returns the step to start from, -1 on error. */
+static int64_t
+start_or_resume (run *r, GError **error)
+{
+  char err[1024];
+  g_autoptr (JsonNode) now = describe_run (r, error);
+  if (!now)
+    return -1;
+  gboolean resuming = g_file_test (r->checkpoint, G_FILE_TEST_EXISTS);
+  if (!resuming) {
+    if (dd_detector_init_weights (r->det, r->o->seed, err, sizeof err)) {
+      set_error (error, DD_MODEL_ERROR_NETWORK, "%s", err);
+      return -1;
+    }
+    dd_net_set_step (r->det->net, 0);
+    return write_config (now, r->config, error) ? 0 : -1;
+  }
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_file (parser, r->config, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    set_error (error, DD_MODEL_ERROR_RESUME,
+        "%s has a checkpoint but no readable %s: it is not the folder of a ddistill "
+        "train run; use another --out", r->o->out, DD_TRAIN_CONFIG);
+    return -1;
+  }
+  if (!same_run (json_node_get_object (json_parser_get_root (parser)),
+                 json_node_get_object (now), r->config, error))
+    return -1;
+  if (dd_detector_load_weights (r->det, r->checkpoint, err, sizeof err)) {
+    set_error (error, DD_MODEL_ERROR_RESUME, "cannot resume: %s", err);
+    return -1;
+  }
+  int64_t step = dd_net_step (r->det->net);
+  if (step < 0 || step > r->o->iterations) {
+    set_error (error, DD_MODEL_ERROR_RESUME, "%s is at step %" G_GINT64_FORMAT
+        ", outside this run of %" G_GINT64_FORMAT " iterations", r->checkpoint, step,
+        r->o->iterations);
+    return -1;
+  }
+  r->last_checkpoint = step;
+  /* The sampler is a pure function of its seed: replaying its draws puts
+   * it where the checkpointed run left it. */
+  for (int64_t i = 0; i < step; i++)
+    dd_mix_sampler_next_batch (r->sampler, r->draws, (size_t) r->o->batch);
+  return step;
+}
+
+static gboolean
+load_batch (run *r, int64_t iteration, GError **error)
+{
+  const dd_train_options *o = r->o;
+  size_t plane = (size_t) 3 * r->height * r->width;
+  dd_mix_sampler_next_batch (r->sampler, r->draws, (size_t) o->batch);
+  dd_targets_clear (r->targets);
+  for (int b = 0; b < o->batch; b++) {
+    dd_rng rng;
+    dd_rng_seed (&rng, o->seed ^ AUGMENT_SEED_SALT, (uint64_t) iteration * o->batch + b);
+    const dd_train_set *set = r->draws[b].source == DD_MIX_MANUAL ? r->manual : r->extra;
+    if (!dd_train_set_sample (set, r->draws[b].index, &r->augment, &rng,
+                              r->input + plane * b, r->targets, b, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+describe_loss (char *buf, size_t len, const dd_loss_parts *p)
+{
+  snprintf (buf, len, "center %g, size %g, offset %g, keypoint heatmap %g, keypoint "
+            "offset %g", p->center, p->size, p->offset, p->keypoint_heatmap,
+            p->keypoint_offset);
+}
+
+static gboolean
+diverged (run *r, const char *what, int64_t iteration, GError **error)
+{
+  g_autofree char *last = r->last_checkpoint >= 0
+      ? g_strdup_printf ("%s (iteration %" G_GINT64_FORMAT ") is the last good state "
+                         "and was left as it was", r->checkpoint, r->last_checkpoint)
+      : g_strdup ("no checkpoint had been written yet");
+  return set_error (error, DD_MODEL_ERROR_DIVERGED,
+      "%s at iteration %" G_GINT64_FORMAT ": training stopped; %s. Lower --lr "
+      "(now %g) or check the data", what, iteration + 1, last, r->o->lr);
+}
+
+static gboolean
+one_iteration (run *r, int64_t iteration, dd_loss_parts *loss, GError **error)
+{
+  char err[1024];
+  if (!load_batch (r, iteration, error))
+    return FALSE;
+  if (dd_detector_forward (r->det, r->input, 1, err, sizeof err))
+    return set_error (error, DD_MODEL_ERROR_NETWORK, "%s", err);
+  dd_detector_loss (dd_detector_maps (r->det), r->targets, &r->weights, r->grad, loss);
+  if (!isfinite (loss->total)) {
+    char parts[512], what[640];
+    describe_loss (parts, sizeof parts, loss);
+    snprintf (what, sizeof what, "the loss became %g (%s)", loss->total, parts);
+    return diverged (r, what, iteration, error);
+  }
+  if (dd_detector_backward (r->det, r->grad, err, sizeof err)
+      || dd_sgd_step (r->det->net, &r->sgd, dd_schedule_lr (&r->schedule, iteration),
+                      err, sizeof err))
+    return set_error (error, DD_MODEL_ERROR_NETWORK, "%s", err);
+  return TRUE;
+}
+
+/* Whether every parameter and buffer is finite: a step can blow the
+ * weights up even when the loss before it was fine. */
+static gboolean
+weights_finite (dd_net *net)
+{
+  size_t most = 1;
+  for (int i = 0; i < dd_net_n_tensors (net); i++)
+    most = MAX (most, dd_net_tensor_at (net, i)->numel);
+  float *host = g_new (float, most);
+  gboolean ok = TRUE;
+  for (int i = 0; i < dd_net_n_tensors (net) && ok; i++) {
+    const dd_net_tensor *t = dd_net_tensor_at (net, i);
+    dd_net_read_tensor (net, t, host);
+    for (size_t j = 0; j < t->numel && ok; j++)
+      ok = isfinite (host[j]);
+  }
+  g_free (host);
+  return ok;
+}
+
+static gboolean
+save_checkpoint (run *r, int64_t step, GError **error)
+{
+  char err[1024];
+  if (!weights_finite (r->det->net))
+    return diverged (r, "the weights stopped being finite", step - 1, error);
+  if (dd_checkpoint_save (r->det->net, r->checkpoint, err, sizeof err))
+    return set_error (error, DD_MODEL_ERROR_IO, "%s", err);
+  r->last_checkpoint = step;
+  return TRUE;
+}
+
+static void
+report (run *r, int64_t iteration, int64_t first, int64_t end,
+        const dd_loss_parts *loss, gboolean checkpointed)
+{
+  gint64 now = g_get_monotonic_time ();
+  int slot = (int) ((iteration - first) % WINDOW);
+  r->window[slot] = *loss;
+  r->window_end_us[slot] = now;
+  int n = (int) MIN (iteration - first + 1, WINDOW);
+  /* The window starts where its oldest iteration started. */
+  gint64 since = n < WINDOW ? r->start_us
+      : r->window_end_us[(slot + 1) % WINDOW];
+  int counted = n < WINDOW ? n : WINDOW - 1;
+  dd_train_stats s = {
+    .iteration = iteration + 1, .iterations = r->o->iterations, .first = first,
+    .lr = dd_schedule_lr (&r->schedule, iteration),
+    .loss = *loss, .checkpointed = checkpointed,
+  };
+  for (int i = 0; i < n; i++) {
+    s.mean.center += r->window[i].center / n;
+    s.mean.size += r->window[i].size / n;
+    s.mean.offset += r->window[i].offset / n;
+    s.mean.keypoint_heatmap += r->window[i].keypoint_heatmap / n;
+    s.mean.keypoint_offset += r->window[i].keypoint_offset / n;
+    s.mean.total += r->window[i].total / n;
+  }
+  double seconds = (now - since) / 1e6;
+  double per_iteration = counted > 0 && seconds > 0.0 ? seconds / counted : 0.0;
+  s.images_per_second = per_iteration > 0.0 ? r->o->batch / per_iteration : 0.0;
+  s.seconds_left = per_iteration * (double) (end - iteration - 1);
+  if (r->o->progress)
+    r->o->progress (&s, r->o->user);
+}
+
+static gboolean
+train_loop (run *r, int64_t first, GError **error)
+{
+  const dd_train_options *o = r->o;
+  int64_t end = o->stop_after > 0 ? MIN (o->stop_after, o->iterations) : o->iterations;
+  r->start_us = g_get_monotonic_time ();
+  for (int64_t it = first; it < end; it++) {
+    dd_loss_parts loss;
+    if (!one_iteration (r, it, &loss, error))
+      return FALSE;
+    gboolean checkpoint = (it + 1) % o->checkpoint_every == 0 || it + 1 == end;
+    if (checkpoint && !save_checkpoint (r, it + 1, error))
+      return FALSE;
+    report (r, it, first, end, &loss, checkpoint);
+  }
+  if (end < o->iterations)
+    return TRUE;
+  char err[1024];
+  if (dd_model_dir_save (r->det, r->checkpoint, o->out, r->height, r->width, err,
+                         sizeof err))
+    return set_error (error, DD_MODEL_ERROR_IO, "%s", err);
+  return TRUE;
+}
+
+static void
+run_clear (run *r)
+{
+  dd_detector_free (r->det);
+  if (r->be)
+    dd_backend_free (r->be);
+  dd_train_set_free (r->manual);
+  dd_train_set_free (r->extra);
+  if (r->sampler)
+    dd_mix_sampler_free (r->sampler);
+  g_free (r->draws);
+  g_free (r->input);
+  dd_targets_free (r->targets);
+  dd_head_batch_free (r->grad);
+  g_free (r->checkpoint);
+  g_free (r->config);
+}
+
+gboolean
+dd_train (const dd_train_options *o, GError **error)
+{
+  if (!check_options (o, error))
+    return FALSE;
+  if (g_mkdir_with_parents (o->out, 0755) != 0)
+    return set_error (error, DD_MODEL_ERROR_IO, "cannot create the output folder %s: %s",
+                      o->out, g_strerror (errno));
+  run r = {
+    .o = o,
+    .checkpoint = g_build_filename (o->out, DD_TRAIN_CHECKPOINT, NULL),
+    .config = g_build_filename (o->out, DD_TRAIN_CONFIG, NULL),
+    .last_checkpoint = -1,
+  };
+  int64_t first = -1;
+  gboolean ok = open_model (&r, error) && open_data (&r, error) && allocate (&r, error)
+      && (first = start_or_resume (&r, error)) >= 0 && train_loop (&r, first, error);
+  run_clear (&r);
+  return ok;
+}
