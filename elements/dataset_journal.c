@@ -17,6 +17,7 @@ struct dd_dataset_journal {
   char *extension;
   int jpeg_quality;
   guint64 count;
+  guint64 torn_bytes;           /* cut off the journal's end by _open */
   GHashTable *frames;           /* "uri\ntimestamp" of every frame written */
 };
 
@@ -158,8 +159,9 @@ recover (dd_dataset_journal *j, GError **error)
   free (buf);
   fclose (f);
   if (ok && torn) {
-    g_message ("journal %s: dropping the torn line %u left by a crash",
-        j->path, line_no);
+    GStatBuf st;
+    j->torn_bytes = g_stat (j->path, &st) == 0
+        ? (guint64) (st.st_size - good_end) : 0;
     ok = truncate (j->path, good_end) == 0;
     if (!ok)
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
@@ -238,6 +240,12 @@ guint64
 dd_dataset_journal_count (const dd_dataset_journal *j)
 {
   return j->count;
+}
+
+guint64
+dd_dataset_journal_torn_bytes (const dd_dataset_journal *j)
+{
+  return j->torn_bytes;
 }
 
 gboolean

@@ -69,6 +69,9 @@ void dd_dataset_journal_close (dd_dataset_journal *j);
 guint64 dd_dataset_journal_count (const dd_dataset_journal *j);
 gboolean dd_dataset_journal_contains (const dd_dataset_journal *j,
     const char *source_uri, guint64 timestamp_ns);
+/* The bytes of a torn last line that _open cut off (0: the journal was
+ * whole). */
+guint64 dd_dataset_journal_torn_bytes (const dd_dataset_journal *j);
 
 /* Writes the frame's image and journal line (see above); returns the
  * image's file name relative to DIR, or NULL with an error naming the

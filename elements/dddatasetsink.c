@@ -294,6 +294,12 @@ dd_dataset_sink_start (GstBaseSink *sink)
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "dataset %s: %" G_GUINT64_FORMAT " frames already "
       "written", run->location, dd_dataset_journal_count (self->journal));
+  if (dd_dataset_journal_torn_bytes (self->journal))
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("Dataset %s: the last run "
+            "stopped while writing a frame; its %" G_GUINT64_FORMAT " bytes "
+            "of journal were dropped and the frame will be written again",
+            run->location, dd_dataset_journal_torn_bytes (self->journal)),
+        (NULL));
   self->warned_identity = FALSE;
   return TRUE;
 }

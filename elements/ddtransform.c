@@ -28,6 +28,7 @@
 #include <math.h>
 
 #include "elements/dddetectionsmeta.h"
+#include "elements/ddframemeta.h"
 #include "elements/ddtransformmeta.h"
 #include "elements/video_resample.h"
 
@@ -229,6 +230,47 @@ add_metas (DdTransform *self, GstBuffer *inbuf, GstBuffer *outbuf)
 
 /* ---- Frames -------------------------------------------------------------- */
 
+/* GstVideoFilter warns about a buffer too small for its caps but still
+ * pushes an output buffer it never filled: check first, and drop it. */
+static gboolean
+frame_fits (DdTransform *self, GstBuffer *buf)
+{
+  GstVideoFrame frame;
+  if (gst_video_frame_map (&frame, &GST_VIDEO_FILTER (self)->in_info, buf,
+          GST_MAP_READ)) {
+    gst_video_frame_unmap (&frame);
+    return TRUE;
+  }
+  const DdFrameMeta *fm = dd_buffer_get_frame_meta (buf);
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Dropped a frame of %s that "
+          "does not match its caps (%" G_GSIZE_FORMAT " bytes for %dx%d %s)",
+          fm && fm->uri ? fm->uri : "a stream without DdFrameMeta",
+          gst_buffer_get_size (buf),
+          GST_VIDEO_INFO_WIDTH (&GST_VIDEO_FILTER (self)->in_info),
+          GST_VIDEO_INFO_HEIGHT (&GST_VIDEO_FILTER (self)->in_info),
+          GST_VIDEO_INFO_NAME (&GST_VIDEO_FILTER (self)->in_info)),
+      ("the element upstream produced a short buffer"));
+  return FALSE;
+}
+
+static GstFlowReturn
+dd_transform_transform (GstBaseTransform *trans, GstBuffer *inbuf,
+    GstBuffer *outbuf)
+{
+  if (!frame_fits (DD_TRANSFORM (trans), inbuf))
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->transform (trans, inbuf,
+      outbuf);
+}
+
+static GstFlowReturn
+dd_transform_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
+{
+  if (!frame_fits (DD_TRANSFORM (trans), buf))
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->transform_ip (trans, buf);
+}
+
 static GstFlowReturn
 dd_transform_transform_frame (GstVideoFilter *filter, GstVideoFrame *in,
     GstVideoFrame *out)
@@ -354,6 +396,8 @@ dd_transform_class_init (DdTransformClass *klass)
   trans_class->transform_caps = GST_DEBUG_FUNCPTR (dd_transform_transform_caps);
   trans_class->transform_meta = GST_DEBUG_FUNCPTR (dd_transform_transform_meta);
   trans_class->stop = GST_DEBUG_FUNCPTR (dd_transform_stop);
+  trans_class->transform = GST_DEBUG_FUNCPTR (dd_transform_transform);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (dd_transform_transform_ip);
   filter_class->set_info = GST_DEBUG_FUNCPTR (dd_transform_set_info);
   filter_class->transform_frame = GST_DEBUG_FUNCPTR (dd_transform_transform_frame);
   filter_class->transform_frame_ip =

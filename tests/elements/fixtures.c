@@ -14,6 +14,13 @@ fixture_init (int *argc, char ***argv)
   g_assert_true (gst_plugin_ddistill_register ());
 }
 
+void
+fixture_init_child (int *argc, char ***argv)
+{
+  gst_init (argc, argv);
+  g_assert_true (gst_plugin_ddistill_register ());
+}
+
 char *
 fixture_tmpdir (const char *name)
 {

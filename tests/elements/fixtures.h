@@ -8,6 +8,8 @@
 
 /* gst_init, the plugin registered statically, and g_test_init. */
 void fixture_init (int *argc, char ***argv);
+/* The same without g_test_init, for a test's child processes. */
+void fixture_init_child (int *argc, char ***argv);
 
 /* A fresh temporary folder, removed with its contents by fixture_rmdir. */
 char *fixture_tmpdir (const char *name);
