@@ -7,6 +7,11 @@
 void
 dd_eval_scratch_reserve_cell (dd_eval_scratch *s, int n_dts, int n_gts)
 {
+  /* At least one of each, so no buffer is NULL even for a cell without
+   * ground truth or detections: memset and friends may not be handed NULL,
+   * whatever the length. */
+  n_dts = MAX (n_dts, 1);
+  n_gts = MAX (n_gts, 1);
   gsize pairs = (gsize) n_dts * n_gts;
   if (pairs > s->overlaps_size) {
     s->overlaps_size = MAX (pairs, 2 * s->overlaps_size);
