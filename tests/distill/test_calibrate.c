@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "coco_real.h"
 #include "data/coco.h"
 #include "distill/calibrate.h"
 #include "distill/distill_error.h"
@@ -286,6 +287,7 @@ test_errors (void)
 int
 main (void)
 {
+  dd_require_coco_real ();
   RUN_TEST (test_count_matching);
   RUN_TEST (test_extremes);
   RUN_TEST (test_json);
