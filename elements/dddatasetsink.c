@@ -347,8 +347,10 @@ frame_to_image (const GstVideoFrame *frame)
  * the element error posted, when a detection cannot be one. */
 static gboolean
 detections_to_annotations (DdDatasetSink *self, const DdDetectionsMeta *dm,
-    GArray *out)
+    const dd_journal_frame *f, GArray *out)
 {
+  const gchar *from = f->source_uri ? f->source_uri : "a frame without "
+      "DdFrameMeta";
   double sx = dm->width > 0 ? (double) GST_VIDEO_INFO_WIDTH (&self->info)
       / dm->width : 1.0;
   double sy = dm->height > 0 ? (double) GST_VIDEO_INFO_HEIGHT (&self->info)
@@ -359,16 +361,19 @@ detections_to_annotations (DdDatasetSink *self, const DdDetectionsMeta *dm,
     if (d->score < self->run.score_threshold)
       continue;
     if (d->class_index < 0 || (guint) d->class_index >= cats->len) {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("A detection of class %d, but "
-              "the dataset has %u categories", d->class_index, cats->len),
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("A detection of class %d in "
+              "%s at %" GST_TIME_FORMAT ", but the dataset has %u categories",
+              d->class_index, from, GST_TIME_ARGS (f->timestamp_ns),
+              cats->len),
           ("set categories to a COCO file with the model's classes, in order"));
       return FALSE;
     }
     const dd_coco_category *c = &g_array_index (cats, dd_coco_category,
         d->class_index);
     if (d->n_keypoints != 0 && d->n_keypoints != c->n_keypoints) {
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Detections with %d keypoints, "
-              "but category '%s' has %d", d->n_keypoints, c->name,
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Detections with %d keypoints "
+              "in %s at %" GST_TIME_FORMAT ", but category '%s' has %d",
+              d->n_keypoints, from, GST_TIME_ARGS (f->timestamp_ns), c->name,
               c->n_keypoints), ("set categories to the model's"));
       return FALSE;
     }
@@ -411,8 +416,9 @@ write_frame (DdDatasetSink *self, GstBuffer *buf, dd_journal_frame *f)
 {
   GstVideoFrame frame;
   if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("A frame smaller than its caps "
-            "say (%" G_GSIZE_FORMAT " bytes for %dx%d RGB)",
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("A frame of %s smaller than "
+            "its caps say (%" G_GSIZE_FORMAT " bytes for %dx%d RGB)",
+            f->source_uri ? f->source_uri : "a stream without DdFrameMeta",
             gst_buffer_get_size (buf), GST_VIDEO_INFO_WIDTH (&self->info),
             GST_VIDEO_INFO_HEIGHT (&self->info)), (NULL));
     return GST_FLOW_ERROR;
@@ -422,7 +428,7 @@ write_frame (DdDatasetSink *self, GstBuffer *buf, dd_journal_frame *f)
   GArray *anns = g_array_new (FALSE, FALSE, sizeof (dd_journal_annotation));
   const DdDetectionsMeta *dm = dd_buffer_get_detections_meta (buf);
   GstFlowReturn ret = GST_FLOW_ERROR;
-  if (img && (dm == NULL || detections_to_annotations (self, dm, anns))) {
+  if (img && (dm == NULL || detections_to_annotations (self, dm, f, anns))) {
     f->image = img;
     f->annotations = (const dd_journal_annotation *) anns->data;
     f->n_annotations = (int) anns->len;

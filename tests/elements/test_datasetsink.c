@@ -335,7 +335,7 @@ test_bad_input (void)
   g_assert_cmpuint (g_list_length (errors), ==, 1);
   GError *e = NULL;
   gst_message_parse_error (errors->data, &e, NULL);
-  g_assert_nonnull (strstr (e->message, "class 3"));
+  g_assert_nonnull (strstr (e->message, "class 3 in file:///v/a.mp4"));
   g_clear_error (&e);
   g_list_free_full (errors, (GDestroyNotify) gst_message_unref);
   gst_harness_teardown (h);
@@ -351,10 +351,11 @@ test_bad_input (void)
   errors = bus_messages (h, GST_MESSAGE_ERROR);
   g_assert_cmpuint (g_list_length (errors), ==, 2);
   gst_message_parse_error (errors->data, &e, NULL);
-  g_assert_nonnull (strstr (e->message, "5 keypoints"));
+  g_assert_nonnull (strstr (e->message, "5 keypoints in file:///v/a.mp4"));
   g_clear_error (&e);
   gst_message_parse_error (errors->next->data, &e, NULL);
   g_assert_nonnull (strstr (e->message, "smaller than its caps"));
+  g_assert_nonnull (strstr (e->message, "without DdFrameMeta"));
   g_clear_error (&e);
   g_list_free_full (errors, (GDestroyNotify) gst_message_unref);
   GstCaps *i420 = gst_caps_from_string ("video/x-raw,format=I420,width=32,"
