@@ -53,8 +53,9 @@ def conv_flops_per_image(model, spec, size):
     return total
 
 
-def time_runs(step, warmup, repeats, iters):
-    """Seconds per iteration: the median of `repeats` timed runs."""
+def time_runs(step, warmup, repeats, iters, fastest=False):
+    """Seconds per iteration: the median of `repeats` timed runs (with
+    `fastest`, the fastest run: for a peak)."""
     for _ in range(warmup):
         step()
     runs = []
@@ -63,7 +64,7 @@ def time_runs(step, warmup, repeats, iters):
         for _ in range(iters):
             step()
         runs.append((time.perf_counter() - start) / iters)
-    return statistics.median(runs)
+    return min(runs) if fastest else statistics.median(runs)
 
 
 def make_model(spec, channels_last):
@@ -134,7 +135,7 @@ def peak_gflops(args):
     def step():
         with torch.inference_mode():
             conv(x)
-    return flops / time_runs(step, 1, args.repeats, 1) / 1e9
+    return flops / time_runs(step, 1, args.repeats, 1, fastest=True) / 1e9
 
 
 def main():
@@ -147,7 +148,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=5, help="timed runs; the median is kept")
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--peak-batch", type=int, default=4)
+    parser.add_argument("--peak-batch", type=int, default=2)
     parser.add_argument("--flops-per-image", type=float,
                         help="FLOPs of one forward per image (default: the convolutions' 2*MACs)")
     parser.add_argument("--infer-setting", choices=["best"] + SETTINGS, default="best",

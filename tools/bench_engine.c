@@ -34,10 +34,12 @@ compare_doubles (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* Seconds per step: `warmup` untimed steps, then the median of `repeats`
- * runs of `iters` steps. */
+/* Seconds per step: `warmup` untimed steps, then `repeats` runs of `iters`
+ * steps; the median run, or with `fastest` the fastest (a peak is what the
+ * machine can do, so the run least disturbed by anything else tells it). */
 static double
-median_step_s (void (*step) (bench_step *), bench_step *s, const dd_bench_config *cfg)
+step_seconds (void (*step) (bench_step *), bench_step *s, const dd_bench_config *cfg,
+              int fastest)
 {
   for (int i = 0; i < cfg->warmup && !s->failed; i++)
     step (s);
@@ -50,6 +52,8 @@ median_step_s (void (*step) (bench_step *), bench_step *s, const dd_bench_config
     runs[r] = (now_s () - start) / cfg->iters;
   }
   qsort (runs, (size_t) n, sizeof runs[0], compare_doubles);
+  if (fastest)
+    return runs[0];
   return n % 2 ? runs[n / 2] : 0.5 * (runs[n / 2 - 1] + runs[n / 2]);
 }
 
@@ -116,8 +120,8 @@ largest_output (dd_net *net)
 /* Sets the network up in `mode` and times `step` on it. */
 static int
 time_mode (dd_net *net, dd_backend *be, dd_net_mode mode, int batch, int size,
-           void (*step) (bench_step *), const dd_bench_config *cfg, double *seconds,
-           char *err, size_t err_len)
+           void (*step) (bench_step *), const dd_bench_config *cfg, int fastest,
+           double *seconds, char *err, size_t err_len)
 {
   if (dd_net_setup (net, be, mode, batch, size, size, err, err_len) != 0)
     return -1;
@@ -130,7 +134,7 @@ time_mode (dd_net *net, dd_backend *be, dd_net_mode mode, int batch, int size,
     snprintf (err, err_len, "%s: out of memory for the input and output copies",
               dd_net_name (net));
   } else {
-    *seconds = median_step_s (step, &s, cfg);
+    *seconds = step_seconds (step, &s, cfg, fastest);
     if (s.failed)
       snprintf (err, err_len, "%s", s.err);
   }
@@ -159,7 +163,7 @@ peak_gflops (dd_backend *be, const dd_bench_config *cfg, double *gflops, char *e
   one.iters = 1;
   double s = 0;
   int rc = time_mode (net, be, DD_NET_INFER, cfg->peak_batch, DD_BENCH_PEAK_SIZE,
-                      infer_step, &one, &s, err, err_len);
+                      infer_step, &one, 1, &s, err, err_len);
   if (rc == 0)
     *gflops = dd_net_flops_per_image (net) * cfg->peak_batch / s / 1e9;
   dd_net_free (net);
@@ -175,12 +179,12 @@ dd_bench_engine (dd_backend *be, const dd_bench_config *cfg, dd_bench_result *ou
   if (!net)
     return -1;
   snprintf (out->network, sizeof out->network, "%s", dd_net_name (net));
-  int rc = time_mode (net, be, DD_NET_INFER, cfg->batch, cfg->size, infer_step, cfg,
+  int rc = time_mode (net, be, DD_NET_INFER, cfg->batch, cfg->size, infer_step, cfg, 0,
                       &out->infer_s, err, err_len);
   if (rc == 0) {
     out->params = dd_net_param_count (net);
     out->flops_per_image = dd_net_flops_per_image (net);
-    rc = time_mode (net, be, DD_NET_TRAIN, cfg->batch, cfg->size, train_step, cfg,
+    rc = time_mode (net, be, DD_NET_TRAIN, cfg->batch, cfg->size, train_step, cfg, 0,
                     &out->train_s, err, err_len);
   }
   dd_net_free (net);

@@ -18,7 +18,7 @@ static const char summary[] =
     "steps, then the median of timed runs of --iters steps. GFLOP/s count the\n"
     "network's convolutions (a multiply-add is 2 FLOPs); a training step counts as\n"
     "3 forwards. The peak is measured here, through the same backend, on a 256->256\n"
-    "3x3 convolution over 56x56 images. --json prints one object with\n"
+    "3x3 convolution over 56x56 images (the fastest run). --json prints one object with\n"
     "train_img_per_s, infer_img_per_s, train_gflops, infer_gflops, peak_gflops,\n"
     "train_peak_fraction, infer_peak_fraction, params and flops_per_image.";
 
