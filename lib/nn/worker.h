@@ -29,7 +29,8 @@
  * destroys the backend on the worker thread and joins it; later submits
  * are cancelled the same way. Threads blocked in dd_worker_wait are woken
  * with their results, so shut down first, let those threads finish, then
- * dd_worker_free. libc and pthreads only. */
+ * dd_worker_free. Neither may be called from inside a job (the thread
+ * would join itself). libc and pthreads only. */
 #ifndef DD_NN_WORKER_H
 #define DD_NN_WORKER_H
 
