@@ -1,0 +1,348 @@
+/* `ddistill predict --model DIR --images DIR|LIST|dataset.json --out
+ * detections.json [--score-threshold T]`: the detector's COCO results for
+ * a set of images. */
+#include <ctype.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "data/coco.h"
+#include "data/image.h"
+#include "model/model_dir.h"
+#include "model/model_error.h"
+#include "model/predict.h"
+
+static const char summary[] =
+    "Runs a trained model (the folder `ddistill train --out DIR` leaves) on images\n"
+    "and writes pycocotools' results: a JSON array of {image_id, category_id, bbox\n"
+    "[x, y, w, h], keypoints [x, y, v, ...], score} in each image's own pixels, for\n"
+    "`ddistill eval`. Each image is scaled to fit the model's input (aspect kept,\n"
+    "padded) and the detections are mapped back.\n"
+    "\n"
+    "--images takes a folder (every .jpg, .jpeg and .png in it, by name), a text file\n"
+    "listing image paths (one per line, relative to the list's folder; # comments),\n"
+    "or a COCO dataset .json (its images and ids, files in --image-dir or the\n"
+    "dataset's folder). Without a dataset, image ids are the file names' numbers\n"
+    "when every name is a number (COCO's 000000123456.jpg), otherwise 1, 2, ... in\n"
+    "the listed order, and the category id of class i is i + 1.\n"
+    "\n"
+    "Keypoints have v = 2 where the keypoint heatmap saw them (a peak of at least\n"
+    "the keypoint threshold, 0.1) and v = 1 where only the regression from the\n"
+    "centre placed them, as COCO marks occluded keypoints; pycocotools' OKS reads\n"
+    "the positions only.\n"
+    "\n"
+    "Exit status: 0 done, 1 failure (reported), 2 bad usage.";
+
+typedef struct {
+  int64_t id;
+  char *path;
+} image_entry;
+
+static void
+clear_entry (gpointer p)
+{
+  g_free (((image_entry *) p)->path);
+}
+
+static gboolean
+has_image_extension (const char *name)
+{
+  const char *dot = strrchr (name, '.');
+  return dot && (g_ascii_strcasecmp (dot, ".jpg") == 0
+                 || g_ascii_strcasecmp (dot, ".jpeg") == 0
+                 || g_ascii_strcasecmp (dot, ".png") == 0);
+}
+
+static int
+by_path (gconstpointer a, gconstpointer b)
+{
+  return strcmp (((const image_entry *) a)->path, ((const image_entry *) b)->path);
+}
+
+static gboolean
+list_folder (const char *dir, GArray *out, GError **error)
+{
+  GDir *d = g_dir_open (dir, 0, error);
+  if (!d)
+    return FALSE;
+  const char *name;
+  while ((name = g_dir_read_name (d)))
+    if (has_image_extension (name)) {
+      image_entry e = { 0, g_build_filename (dir, name, NULL) };
+      g_array_append_val (out, e);
+    }
+  g_dir_close (d);
+  g_array_sort (out, by_path);
+  return TRUE;
+}
+
+static gboolean
+read_list (const char *list, GArray *out, GError **error)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (list, &text, NULL, error))
+    return FALSE;
+  g_autofree char *folder = g_path_get_dirname (list);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (int i = 0; lines[i]; i++) {
+    char *line = g_strstrip (lines[i]);
+    if (!*line || *line == '#')
+      continue;
+    image_entry e = {
+      0, g_path_is_absolute (line) ? g_strdup (line) : g_build_filename (folder, line, NULL)
+    };
+    g_array_append_val (out, e);
+  }
+  return TRUE;
+}
+
+/* COCO-style numeric names give the ids; otherwise the position does. */
+static void
+number_images (GArray *images)
+{
+  gboolean numeric = images->len > 0;
+  for (guint i = 0; i < images->len && numeric; i++) {
+    g_autofree char *base = g_path_get_basename (g_array_index (images, image_entry,
+                                                                i).path);
+    char *dot = strrchr (base, '.');
+    if (dot)
+      *dot = 0;
+    numeric = *base && strlen (base) < 19;
+    for (const char *c = base; *c && numeric; c++)
+      numeric = isdigit ((unsigned char) *c);
+  }
+  for (guint i = 0; i < images->len; i++) {
+    image_entry *e = &g_array_index (images, image_entry, i);
+    g_autofree char *base = g_path_get_basename (e->path);
+    e->id = numeric ? g_ascii_strtoll (base, NULL, 10) : (int64_t) i + 1;
+  }
+}
+
+/* The images of a dataset; category_of[c] is class c's category id. */
+static gboolean
+read_dataset (const char *json, const char *image_dir, const dd_detector *det,
+              GArray *out, int *category_of, GError **error)
+{
+  g_autofree char *folder = g_path_get_dirname (json);
+  const char *dir = image_dir ? image_dir : folder;
+  dd_coco_dataset *ds = dd_coco_read_full (json, dir, DD_COCO_READ_CHECK_IMAGES, error);
+  if (!ds)
+    return FALSE;
+  for (guint i = 0; i < ds->images->len; i++) {
+    const dd_coco_image *im = &g_array_index (ds->images, dd_coco_image, i);
+    image_entry e = { im->id, g_build_filename (dir, im->file_name, NULL) };
+    g_array_append_val (out, e);
+  }
+  gboolean ok = TRUE;
+  for (int c = 0; c < det->n_classes && ok; c++) {
+    category_of[c] = -1;
+    for (guint i = 0; i < ds->categories->len; i++) {
+      const dd_coco_category *cat = &g_array_index (ds->categories, dd_coco_category, i);
+      if (strcmp (cat->name, det->classes[c]) == 0)
+        category_of[c] = cat->id;
+    }
+    if (category_of[c] < 0) {
+      g_set_error (error, DD_COCO_ERROR, DD_COCO_ERROR_REFERENCE,
+                   "%s has no category named '%s', a class of the model: results "
+                   "need its id", json, det->classes[c]);
+      ok = FALSE;
+    }
+  }
+  dd_coco_dataset_free (ds);
+  return ok;
+}
+
+static void
+add_detection (JsonBuilder *b, int64_t image_id, int category_id, const dd_detection *d,
+               float keypoint_threshold)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "image_id");
+  json_builder_add_int_value (b, image_id);
+  json_builder_set_member_name (b, "category_id");
+  json_builder_add_int_value (b, category_id);
+  json_builder_set_member_name (b, "bbox");
+  json_builder_begin_array (b);
+  json_builder_add_double_value (b, d->box[0]);
+  json_builder_add_double_value (b, d->box[1]);
+  json_builder_add_double_value (b, (double) d->box[2] - d->box[0]);
+  json_builder_add_double_value (b, (double) d->box[3] - d->box[1]);
+  json_builder_end_array (b);
+  if (d->n_keypoints > 0) {
+    json_builder_set_member_name (b, "keypoints");
+    json_builder_begin_array (b);
+    for (int k = 0; k < d->n_keypoints; k++) {
+      json_builder_add_double_value (b, d->keypoints[k].x);
+      json_builder_add_double_value (b, d->keypoints[k].y);
+      json_builder_add_int_value (b, d->keypoints[k].score >= keypoint_threshold ? 2 : 1);
+    }
+    json_builder_end_array (b);
+  }
+  json_builder_set_member_name (b, "score");
+  json_builder_add_double_value (b, d->score);
+  json_builder_end_object (b);
+}
+
+typedef struct {
+  dd_detector *det;
+  dd_decode_params params;
+  int batch;
+  const int *category_of;
+  JsonBuilder *out;
+  int n_detections;
+} predictor;
+
+static gboolean
+predict_batch (predictor *p, const image_entry *entries, int n, GError **error)
+{
+  dd_image **images = g_new0 (dd_image *, n);
+  dd_detection **dets = g_new0 (dd_detection *, n);
+  int *counts = g_new0 (int, n);
+  gboolean ok = TRUE;
+  for (int i = 0; i < n && ok; i++) {
+    g_autoptr (GError) load_error = NULL;
+    images[i] = dd_image_load (entries[i].path, &load_error);
+    if (!images[i]) {
+      g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_INPUT,
+                   "image %" G_GINT64_FORMAT " cannot be used: %s", entries[i].id,
+                   load_error->message);
+      ok = FALSE;
+    }
+    dets[i] = g_new (dd_detection, MAX (p->params.max_detections, 1));
+  }
+  ok = ok && dd_predict_images (p->det, images, n, &p->params, dets, counts, error);
+  for (int i = 0; i < n; i++) {
+    for (int j = 0; ok && j < counts[i]; j++)
+      add_detection (p->out, entries[i].id, p->category_of[dets[i][j].class_index],
+                     &dets[i][j], p->params.keypoint_threshold);
+    if (ok)
+      p->n_detections += counts[i];
+    dd_image_free (images[i]);
+    g_free (dets[i]);
+  }
+  g_free (images);
+  g_free (dets);
+  g_free (counts);
+  return ok;
+}
+
+static gboolean
+write_results (JsonBuilder *b, const char *path, GError **error)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, root);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  g_autofree char *with_newline = g_strconcat (text, "\n", NULL);
+  return g_file_set_contents (path, with_newline, -1, error);
+}
+
+static int
+predict (const char *model, const char *images, const char *image_dir, const char *out,
+         double threshold, const char *device, int batch)
+{
+  g_autoptr (GError) error = NULL;
+  char err[1024];
+  dd_backend *be = dd_backend_new (device, err, sizeof err);
+  if (!be) {
+    fprintf (stderr, "ddistill predict: backend '%s': %s\n", device, err);
+    return 1;
+  }
+  dd_detector *det = dd_model_dir_open (model, be, batch, err, sizeof err);
+  if (!det) {
+    fprintf (stderr, "ddistill predict: %s\n", err);
+    dd_backend_free (be);
+    return 1;
+  }
+  GArray *list = g_array_new (FALSE, FALSE, sizeof (image_entry));
+  g_array_set_clear_func (list, clear_entry);
+  int *category_of = g_new (int, det->n_classes);
+  for (int c = 0; c < det->n_classes; c++)
+    category_of[c] = c + 1;
+  gboolean ok;
+  if (g_file_test (images, G_FILE_TEST_IS_DIR)) {
+    ok = list_folder (images, list, &error);
+    number_images (list);
+  } else if (g_str_has_suffix (images, ".json")) {
+    ok = read_dataset (images, image_dir, det, list, category_of, &error);
+  } else {
+    ok = read_list (images, list, &error);
+    number_images (list);
+  }
+  if (ok && list->len == 0) {
+    g_set_error (&error, DD_MODEL_ERROR, DD_MODEL_ERROR_INPUT,
+                 "%s holds no images (.jpg, .jpeg or .png)", images);
+    ok = FALSE;
+  }
+  predictor p = { det, .batch = batch, .category_of = category_of,
+                  .out = json_builder_new () };
+  dd_decode_params_defaults (&p.params);
+  p.params.min_score = (float) threshold;
+  json_builder_begin_array (p.out);
+  for (guint i = 0; ok && i < list->len; i += (guint) batch) {
+    int n = (int) MIN ((guint) batch, list->len - i);
+    ok = predict_batch (&p, &g_array_index (list, image_entry, i), n, &error);
+  }
+  json_builder_end_array (p.out);
+  ok = ok && write_results (p.out, out, &error);
+  if (ok)
+    fprintf (stderr, "ddistill predict: %d detections in %u images: %s\n",
+             p.n_detections, list->len, out);
+  else
+    fprintf (stderr, "ddistill predict: %s\n", error->message);
+  g_object_unref (p.out);
+  g_free (category_of);
+  g_array_unref (list);
+  dd_detector_free (det);
+  dd_backend_free (be);
+  return ok ? 0 : 1;
+}
+
+static int
+usage_error (GOptionContext *ctx, const char *message)
+{
+  g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
+  fprintf (stderr, "ddistill predict: %s\n\n%s", message, help);
+  return 2;
+}
+
+int
+dd_cmd_predict (int argc, char **argv)
+{
+  g_autofree char *model = NULL, *images = NULL, *image_dir = NULL, *out = NULL,
+      *device = NULL;
+  double threshold = 0.05;
+  int batch = 8;
+  GOptionEntry entries[] = {
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model,
+      "The model folder (model.json and model.safetensors)", "DIR" },
+    { "images", 0, 0, G_OPTION_ARG_FILENAME, &images,
+      "A folder of images, a list of image paths, or a COCO dataset .json", "WHAT" },
+    { "image-dir", 0, 0, G_OPTION_ARG_FILENAME, &image_dir,
+      "With a dataset: its image folder (default: the dataset's folder)", "DIR" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "The results file to write", "FILE.json" },
+    { "score-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
+      "Leave out detections scored below T (default 0.05)", "T" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device,
+      "Backend: cpu (oneDNN, default), cuda, or reference", "NAME" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Images per forward pass (default 8)", "B" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("");
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_set_prgname ("ddistill predict");
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage_error (ctx, error->message);
+  if (argc != 1)
+    return usage_error (ctx, "unexpected arguments: everything is an option");
+  if (!model || !images || !out)
+    return usage_error (ctx, "--model, --images and --out are required");
+  if (!(threshold >= 0.0 && threshold <= 1.0))
+    return usage_error (ctx, "--score-threshold is a score: 0 to 1");
+  if (batch < 1 || batch > 1024)
+    return usage_error (ctx, "--batch takes 1 to 1024 images");
+  return predict (model, images, image_dir, out, threshold, device ? device : "cpu", batch);
+}
