@@ -2,6 +2,7 @@
 #include "elements/dddetectionsmeta.h"
 
 #include <gst/video/video.h>
+#include <math.h>
 #include <string.h>
 
 GType
@@ -93,20 +94,20 @@ detections_meta_transform (GstBuffer *dest, GstMeta *meta, GstBuffer *buffer,
   const DdDetectionsMeta *dm = (const DdDetectionsMeta *) meta;
   if (dd_buffer_get_detections_meta (dest))
     return TRUE;
-  if (GST_META_TRANSFORM_IS_COPY (type))
-    return dd_buffer_add_detections_meta_mapped (dest, dm, 1.0, 1.0, FALSE,
-        dm->width, dm->height) != NULL;
-  if (!GST_VIDEO_META_TRANSFORM_IS_SCALE (type))
+  dd_transform t = { .width = dm->width, .height = dm->height,
+    .scale_x = 1.0, .scale_y = 1.0 };
+  if (GST_VIDEO_META_TRANSFORM_IS_SCALE (type)) {
+    const GstVideoMetaTransform *vt = data;
+    t.scale_x = (double) GST_VIDEO_INFO_WIDTH (vt->out_info)
+        / GST_VIDEO_INFO_WIDTH (vt->in_info);
+    t.scale_y = (double) GST_VIDEO_INFO_HEIGHT (vt->out_info)
+        / GST_VIDEO_INFO_HEIGHT (vt->in_info);
+    t.width = (gint) lround (dm->width * t.scale_x);
+    t.height = (gint) lround (dm->height * t.scale_y);
+  } else if (!GST_META_TRANSFORM_IS_COPY (type)) {
     return FALSE;
-  const GstVideoMetaTransform *vt = data;
-  double sx = (double) GST_VIDEO_INFO_WIDTH (vt->out_info)
-      / GST_VIDEO_INFO_WIDTH (vt->in_info);
-  double sy = (double) GST_VIDEO_INFO_HEIGHT (vt->out_info)
-      / GST_VIDEO_INFO_HEIGHT (vt->in_info);
-  gint out_w = (gint) (dm->width * sx + 0.5);
-  gint out_h = (gint) (dm->height * sy + 0.5);
-  return dd_buffer_add_detections_meta_mapped (dest, dm, sx, sy, FALSE, out_w,
-      out_h) != NULL;
+  }
+  return dd_buffer_add_detections_meta_mapped (dest, dm, &t) != NULL;
 }
 
 const GstMetaInfo *
@@ -165,53 +166,55 @@ dd_detections_meta_set_model (DdDetectionsMeta *meta, const gchar *model)
   meta->model = g_strdup (model);
 }
 
+static gboolean
+is_identity (const dd_transform *t, gint width, gint height)
+{
+  return t->width == width && t->height == height && t->scale_x == 1.0
+      && t->scale_y == 1.0 && t->offset_x == 0.0 && t->offset_y == 0.0
+      && !t->flip;
+}
+
 static void
-map_detection (const dd_detection *in, dd_detection *out, double sx,
-    double sy, gboolean flip, gint out_width, const gint *partner)
+map_detection (const dd_transform *t, const dd_detection *in,
+    dd_detection *out, const gint *partner)
 {
   *out = *in;
-  double x1 = in->box[0] * sx, x2 = in->box[2] * sx;
-  if (flip) {
-    double l = out_width - x2, r = out_width - x1;
-    x1 = l;
-    x2 = r;
-  }
-  out->box[0] = (float) x1;
-  out->box[1] = (float) (in->box[1] * sy);
-  out->box[2] = (float) x2;
-  out->box[3] = (float) (in->box[3] * sy);
+  double x1, y1, x2, y2;
+  dd_transform_point (t, in->box[0], in->box[1], &x1, &y1);
+  dd_transform_point (t, in->box[2], in->box[3], &x2, &y2);
+  out->box[0] = (float) MIN (x1, x2);
+  out->box[1] = (float) MIN (y1, y2);
+  out->box[2] = (float) MAX (x1, x2);
+  out->box[3] = (float) MAX (y1, y2);
   for (int k = 0; k < in->n_keypoints; k++) {
-    const dd_keypoint *kp = &in->keypoints[flip ? partner[k] : k];
-    double x = kp->x * sx;
-    out->keypoints[k].x = (float) (flip ? out_width - x : x);
-    out->keypoints[k].y = (float) (kp->y * sy);
-    out->keypoints[k].score = kp->score;
+    const dd_keypoint *kp = &in->keypoints[t->flip ? partner[k] : k];
+    double u, v;
+    dd_transform_point (t, kp->x, kp->y, &u, &v);
+    out->keypoints[k] = (dd_keypoint) { (float) u, (float) v, kp->score };
   }
 }
 
 DdDetectionsMeta *
 dd_buffer_add_detections_meta_mapped (GstBuffer *dest,
-    const DdDetectionsMeta *src, double sx, double sy, gboolean flip,
-    gint out_width, gint out_height)
+    const DdDetectionsMeta *src, const dd_transform *t)
 {
-  if (flip) {
+  if (t->flip) {
     for (guint i = 0; i < src->n_detections; i++)
       if (src->detections[i].n_keypoints > 0
           && src->detections[i].n_keypoints != src->n_flip_partners)
         return NULL;
   }
-  DdDetectionsMeta *dm = dd_buffer_add_detections_meta (dest, out_width,
-      out_height, NULL, 0);
+  DdDetectionsMeta *dm = dd_buffer_add_detections_meta (dest, t->width,
+      t->height, NULL, 0);
   dm->n_detections = src->n_detections;
   dm->detections = g_new (dd_detection, MAX (src->n_detections, 1));
   for (guint i = 0; i < src->n_detections; i++)
-    map_detection (&src->detections[i], &dm->detections[i], sx, sy, flip,
-        out_width, src->flip_partner);
+    map_detection (t, &src->detections[i], &dm->detections[i],
+        src->flip_partner);
   dd_detections_meta_set_flip_partners (dm, src->flip_partner,
       src->n_flip_partners);
   dd_detections_meta_set_model (dm, src->model);
-  if (src->head_maps && !flip && out_width == src->width
-      && out_height == src->height)
+  if (src->head_maps && is_identity (t, src->width, src->height))
     dm->head_maps = head_maps_copy (src->head_maps);
   return dm;
 }

@@ -20,6 +20,7 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
+#include "data/augment.h"
 #include "model/detection.h"
 
 G_BEGIN_DECLS
@@ -58,14 +59,14 @@ void dd_detections_meta_set_head_maps (DdDetectionsMeta *meta,
     const dd_head_maps *maps);
 void dd_detections_meta_set_model (DdDetectionsMeta *meta, const gchar *model);
 
-/* Attaches to `dest` the detections of `src` mapped through a resize by
- * (sx, sy) into an out_width x out_height space, then a mirror when `flip`
- * (keypoints exchanged with their partners). Head maps are carried only
- * when the mapping is the identity. Returns NULL, attaching nothing, when a
- * mirror must swap keypoints whose partners `src` does not know. */
+/* Attaches to `dest` the detections of `src` mapped through `t`, an
+ * axis-aligned transform from src's pixel space (src->width x src->height)
+ * to a t->width x t->height one (a resize, a letterbox; when it mirrors,
+ * keypoints are exchanged with their partners). Head maps are carried only
+ * when `t` is the identity. Returns NULL, attaching nothing, when a mirror
+ * must swap keypoints whose partners `src` does not know. */
 DdDetectionsMeta *dd_buffer_add_detections_meta_mapped (GstBuffer *dest,
-    const DdDetectionsMeta *src, double sx, double sy, gboolean flip,
-    gint out_width, gint out_height);
+    const DdDetectionsMeta *src, const dd_transform *t);
 
 /* {"width", "height", "model", "flip_partners", "detections": [{"class",
  * "box", "score", "keypoints": [[x, y, score], ...]}], "head_maps": {sizes}}

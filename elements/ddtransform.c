@@ -2,21 +2,31 @@
  * SECTION:element-ddtransform
  * @title: ddtransform
  *
- * One test-time transform of distillation: resizes each frame (its shorter
- * side to `shorter-side` pixels, or both sides by `factor`) and/or mirrors
- * it (`flip`), and records the transform in a DdTransformMeta so that what
- * a detector finds in the result can be mapped back to the frame. A
- * transform meta already on the buffer is composed with this one, so the
+ * One test-time transform of distillation, recorded in a DdTransformMeta
+ * so that what a detector finds in the result can be mapped back to the
+ * frame:
+ *
+ *   - a resize of each frame (to `width` x `height`, else its shorter side
+ *     to `shorter-side` pixels, else both sides by `factor`) and/or a
+ *     mirror (`flip`): a pass of test-time augmentation;
+ *   - with `letterbox-width` and `letterbox-height`, a letterbox instead:
+ *     the frame scaled to fit that canvas, aspect kept, centred, the rest
+ *     `fill` (a model's input, as lib/model places images for the
+ *     detector); the canvas becomes the base the following passes resize.
+ *
+ * A transform meta already on the buffer is composed with this one, so the
  * meta always relates the buffer to the original frame; the DdFrameMeta
  * passes unchanged; a DdDetectionsMeta is mapped into the new pixels (when
  * mirroring, its keypoints are exchanged with their flip partners; without
- * partners it is dropped, with a warning in the log).
+ * partners it is dropped, with a warning in the log). A frame that does
+ * not fit its caps is dropped with a warning naming its video.
  *
  * Pixels are resampled with lib/data's convention (video_resample.h:
  * bilinear between pixel centres, align_corners=False), so the image a
- * model sees here is the one the library's own resize gives, to the byte.
- * Packed 8-bit formats only: put videoconvert in front for others. With
- * neither a resize nor a mirror the frame passes untouched, meta added.
+ * model sees here is the one the library's own transforms give, to the
+ * byte. Packed 8-bit formats only: put videoconvert in front for others.
+ * With neither a resize nor a mirror the frame passes untouched, meta
+ * added.
  *
  * ## Example launch line
  * |[
@@ -26,11 +36,13 @@
 #include "elements/ddtransform.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "elements/dddetectionsmeta.h"
 #include "elements/ddframemeta.h"
 #include "elements/ddtransformmeta.h"
 #include "elements/video_resample.h"
+#include "model/predict.h"
 
 GST_DEBUG_CATEGORY_STATIC (dd_transform_debug);
 #define GST_CAT_DEFAULT dd_transform_debug
@@ -38,25 +50,40 @@ GST_DEBUG_CATEGORY_STATIC (dd_transform_debug);
 #define DEFAULT_SHORTER_SIDE 0
 #define DEFAULT_FACTOR 1.0
 #define DEFAULT_FLIP FALSE
+/* lib/model's padding colour, ImageNet's mean RGB (dd_detector_fill). */
+#define DEFAULT_FILL 0x7c7468
 #define MAX_SIDE 16384
 
 enum {
   PROP_0,
+  PROP_WIDTH,
+  PROP_HEIGHT,
   PROP_SHORTER_SIDE,
   PROP_FACTOR,
   PROP_FLIP,
+  PROP_LETTERBOX_WIDTH,
+  PROP_LETTERBOX_HEIGHT,
+  PROP_FILL,
 };
+
+/* What the properties ask for. */
+typedef struct {
+  guint width, height;
+  guint shorter_side;
+  gdouble factor;
+  gboolean flip;
+  guint letterbox_width, letterbox_height;
+  guint fill;                   /* 0xRRGGBB */
+} geometry;
 
 struct _DdTransform {
   GstVideoFilter parent;
 
-  /* Properties, under the object lock. */
-  guint shorter_side;
-  gdouble factor;
-  gboolean flip;
+  geometry props;               /* under the object lock */
 
   /* From set_info, in the streaming thread. */
-  gboolean active_flip;
+  gboolean letterbox;
+  dd_transform transform;       /* input pixels -> output pixels */
   dd_resampler *resampler;      /* NULL when the frame passes in place */
   gboolean warned_partners;
 };
@@ -92,28 +119,55 @@ dd_transform_output_size (int fw, int fh, guint shorter_side, double factor,
   *height = (int) CLAMP (h, 1, MAX_SIDE);
 }
 
+static geometry
+get_geometry (DdTransform *self)
+{
+  GST_OBJECT_LOCK (self);
+  geometry g = self->props;
+  GST_OBJECT_UNLOCK (self);
+  return g;
+}
+
+static gboolean
+is_letterbox (const geometry *g)
+{
+  return g->letterbox_width > 0 && g->letterbox_height > 0;
+}
+
+/* The transform of an in_w x in_h input. */
+static dd_transform
+transform_for (const geometry *g, int in_w, int in_h)
+{
+  if (is_letterbox (g))
+    return dd_letterbox (in_w, in_h, (int) g->letterbox_width,
+        (int) g->letterbox_height);
+  int w = (int) g->width, h = (int) g->height;
+  if (w == 0 || h == 0)
+    dd_transform_output_size (in_w, in_h, g->shorter_side, g->factor, &w, &h);
+  return dd_transform_resize (in_w, in_h, w, h, g->flip);
+}
+
 /* ---- Caps ---------------------------------------------------------------- */
 
-/* A fixed input size gives a fixed output size; anything else, and the way
- * back (many sizes shrink to one), any size. */
+/* A fixed input size gives a fixed output size (a letterbox gives its
+ * canvas whatever the input); anything else, and the way back (many sizes
+ * shrink to one), any size. */
 static GstCaps *
 dd_transform_transform_caps (GstBaseTransform *trans, GstPadDirection direction,
     GstCaps *caps, GstCaps *filter)
 {
   DdTransform *self = DD_TRANSFORM (trans);
-  GST_OBJECT_LOCK (self);
-  guint side = self->shorter_side;
-  gdouble factor = self->factor;
-  GST_OBJECT_UNLOCK (self);
+  geometry g = get_geometry (self);
   GstCaps *out = gst_caps_copy (caps);
   for (guint i = 0; i < gst_caps_get_size (out); i++) {
     GstStructure *s = gst_caps_get_structure (out, i);
-    gint fw, fh, w, h;
-    if (direction == GST_PAD_SINK && gst_structure_get_int (s, "width", &fw)
-        && gst_structure_get_int (s, "height", &fh) && fw > 0 && fh > 0) {
-      dd_transform_output_size (fw, fh, side, factor, &w, &h);
-      gst_structure_set (s, "width", G_TYPE_INT, w, "height", G_TYPE_INT, h,
-          NULL);
+    gint fw, fh;
+    gboolean fixed = gst_structure_get_int (s, "width", &fw)
+        && gst_structure_get_int (s, "height", &fh) && fw > 0 && fh > 0;
+    if (direction == GST_PAD_SINK && (fixed || is_letterbox (&g))) {
+      dd_transform t = transform_for (&g, fixed ? fw : 1, fixed ? fh : 1);
+      gst_structure_set (s, "width", G_TYPE_INT, t.width, "height", G_TYPE_INT,
+          t.height, NULL);
     } else {
       gst_structure_set (s, "width", GST_TYPE_INT_RANGE, 1, G_MAXINT,
           "height", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL);
@@ -130,6 +184,21 @@ dd_transform_transform_caps (GstBaseTransform *trans, GstPadDirection direction,
   return out;
 }
 
+/* The fill colour as one pixel of the format: its R, G, B components where
+ * the format keeps them, alpha opaque, padding 0, grey the mean. */
+static void
+fill_pixel (const GstVideoInfo *info, guint rgb, guint8 *pixel)
+{
+  guint8 c[3] = { (rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff };
+  memset (pixel, 0, 4);
+  if (GST_VIDEO_INFO_IS_GRAY (info)) {
+    pixel[0] = (guint8) ((c[0] + c[1] + c[2] + 1) / 3);
+    return;
+  }
+  for (guint k = 0; k < GST_VIDEO_INFO_N_COMPONENTS (info); k++)
+    pixel[GST_VIDEO_INFO_COMP_POFFSET (info, k)] = k < 3 ? c[k] : 0xff;
+}
+
 static gboolean
 dd_transform_set_info (GstVideoFilter *filter, GstCaps *incaps,
     GstVideoInfo *in_info, GstCaps *outcaps, GstVideoInfo *out_info)
@@ -137,43 +206,45 @@ dd_transform_set_info (GstVideoFilter *filter, GstCaps *incaps,
   (void) incaps;
   (void) outcaps;
   DdTransform *self = DD_TRANSFORM (filter);
-  GST_OBJECT_LOCK (self);
-  guint side = self->shorter_side;
-  gdouble factor = self->factor;
-  gboolean flip = self->flip;
-  GST_OBJECT_UNLOCK (self);
+  geometry g = get_geometry (self);
   gint in_w = GST_VIDEO_INFO_WIDTH (in_info), in_h = GST_VIDEO_INFO_HEIGHT (in_info);
   gint out_w = GST_VIDEO_INFO_WIDTH (out_info), out_h = GST_VIDEO_INFO_HEIGHT (out_info);
-  gint w, h;
-  dd_transform_output_size (in_w, in_h, side, factor, &w, &h);
-  if (w != out_w || h != out_h
+  dd_transform t = transform_for (&g, in_w, in_h);
+  if (t.width != out_w || t.height != out_h
       || GST_VIDEO_INFO_FORMAT (in_info) != GST_VIDEO_INFO_FORMAT (out_info)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("ddtransform turns %dx%d "
             "frames into %dx%d %s, but %dx%d %s was negotiated downstream",
-            in_w, in_h, w, h, GST_VIDEO_INFO_NAME (in_info), out_w, out_h,
-            GST_VIDEO_INFO_NAME (out_info)),
+            in_w, in_h, t.width, t.height, GST_VIDEO_INFO_NAME (in_info), out_w,
+            out_h, GST_VIDEO_INFO_NAME (out_info)),
         ("let a videoscale/videoconvert after it adapt, or change the "
-            "shorter-side or factor"));
+            "transform's properties"));
     return FALSE;
   }
   dd_resampler_free (self->resampler);
   self->resampler = NULL;
-  self->active_flip = flip;
-  gboolean identity = !flip && w == in_w && h == in_h;
-  if (!identity)
-    self->resampler = dd_resampler_new (in_w, in_h, out_w, out_h, flip,
-        GST_VIDEO_INFO_COMP_PSTRIDE (in_info, 0));
+  self->letterbox = is_letterbox (&g);
+  self->transform = t;
+  gboolean identity = !self->letterbox && !t.flip && out_w == in_w
+      && out_h == in_h;
+  if (!identity) {
+    guint8 fill[4];
+    fill_pixel (in_info, g.fill, fill);
+    self->resampler = dd_resampler_new (in_w, in_h, &t,
+        GST_VIDEO_INFO_COMP_PSTRIDE (in_info, 0), fill);
+  }
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), identity);
-  GST_INFO_OBJECT (self, "%dx%d -> %dx%d%s", in_w, in_h, out_w, out_h,
-      flip ? " mirrored" : identity ? " (in place)" : "");
+  GST_INFO_OBJECT (self, "%dx%d -> %dx%d%s%s", in_w, in_h, out_w, out_h,
+      self->letterbox ? " letterboxed" : "", t.flip ? " mirrored"
+      : identity ? " (in place)" : "");
   return TRUE;
 }
 
 /* ---- Metas --------------------------------------------------------------- */
 
 /* Ours are rewritten in add_metas. Other metas tied to the size are scaled
- * as videoconvertscale scales them, or dropped when mirroring (GStreamer
- * 1.22 cannot tell them about a mirror); the rest are copied. */
+ * as videoconvertscale scales them when this is a plain resize, or
+ * dropped (GStreamer 1.22 cannot tell them about a mirror or a letterbox);
+ * the rest are copied. */
 static gboolean
 dd_transform_transform_meta (GstBaseTransform *trans, GstBuffer *outbuf,
     GstMeta *meta, GstBuffer *inbuf)
@@ -182,14 +253,15 @@ dd_transform_transform_meta (GstBaseTransform *trans, GstBuffer *outbuf,
   GType api = meta->info->api;
   if (api == DD_TRANSFORM_META_API_TYPE || api == DD_DETECTIONS_META_API_TYPE)
     return FALSE;
+  gboolean plain_resize = !self->letterbox && !self->transform.flip;
   if (gst_meta_api_type_has_tag (api, g_quark_from_static_string
-          (GST_META_TAG_VIDEO_ORIENTATION_STR)) && self->active_flip)
+          (GST_META_TAG_VIDEO_ORIENTATION_STR)) && !plain_resize)
     return FALSE;
   if (gst_meta_api_type_has_tag (api, g_quark_from_static_string
           (GST_META_TAG_VIDEO_SIZE_STR))) {
     GstVideoFilter *vf = GST_VIDEO_FILTER (trans);
     GstVideoMetaTransform scale = { &vf->in_info, &vf->out_info };
-    return meta->info->transform_func
+    return plain_resize && meta->info->transform_func
         && meta->info->transform_func (outbuf, meta, inbuf,
         gst_video_meta_transform_scale_get_quark (), &scale);
   }
@@ -197,30 +269,54 @@ dd_transform_transform_meta (GstBaseTransform *trans, GstBuffer *outbuf,
       outbuf, meta, inbuf);
 }
 
-/* The transform meta relates `outbuf` to the original frame: composed with
- * the input's (resizes compose into one resize, two mirrors cancel). */
+/* The transform meta relates `outbuf` to the original frame, composed
+ * with the input's: a letterbox joins the base, a resize or mirror the
+ * pass (resizes compose into one resize, two mirrors cancel). */
 static void
-add_metas (DdTransform *self, GstBuffer *inbuf, GstBuffer *outbuf)
+add_transform_meta (DdTransform *self, GstBuffer *inbuf, GstBuffer *outbuf)
 {
   GstVideoFilter *vf = GST_VIDEO_FILTER (self);
   gint in_w = GST_VIDEO_INFO_WIDTH (&vf->in_info);
   gint in_h = GST_VIDEO_INFO_HEIGHT (&vf->in_info);
-  gint out_w = GST_VIDEO_INFO_WIDTH (&vf->out_info);
-  gint out_h = GST_VIDEO_INFO_HEIGHT (&vf->out_info);
-  if (inbuf == outbuf) {
-    if (!dd_buffer_get_transform_meta (outbuf))
-      dd_buffer_add_transform_meta (outbuf, in_w, in_h, in_w, in_h, FALSE);
+  const DdTransformMeta *in_tm = dd_buffer_get_transform_meta (inbuf);
+  gint fw = in_tm ? in_tm->frame_width : in_w;
+  gint fh = in_tm ? in_tm->frame_height : in_h;
+  const dd_transform *t = &self->transform;
+  if (self->letterbox) {
+    dd_transform full = in_tm ? dd_transform_meta_full (in_tm)
+        : dd_transform_identity (in_w, in_h);
+    dd_transform base = dd_transform_meta_compose (&full, t);
+    dd_buffer_add_transform_meta (outbuf, fw, fh, &base, t->width, t->height,
+        FALSE);
     return;
   }
-  const DdTransformMeta *in_tm = dd_buffer_get_transform_meta (inbuf);
-  dd_buffer_add_transform_meta (outbuf, in_tm ? in_tm->frame_width : in_w,
-      in_tm ? in_tm->frame_height : in_h, out_w, out_h,
-      (in_tm && in_tm->flip) != self->active_flip);
+  dd_buffer_add_transform_meta (outbuf, fw, fh, in_tm ? &in_tm->base : NULL,
+      t->width, t->height, (in_tm && in_tm->flip) != t->flip);
+}
+
+static void
+add_metas (DdTransform *self, GstBuffer *inbuf, GstBuffer *outbuf)
+{
+  if (inbuf == outbuf) {
+    GstVideoFilter *vf = GST_VIDEO_FILTER (self);
+    if (!dd_buffer_get_transform_meta (outbuf))
+      dd_buffer_add_transform_meta (outbuf, GST_VIDEO_INFO_WIDTH (&vf->in_info),
+          GST_VIDEO_INFO_HEIGHT (&vf->in_info), NULL,
+          GST_VIDEO_INFO_WIDTH (&vf->in_info),
+          GST_VIDEO_INFO_HEIGHT (&vf->in_info), FALSE);
+    return;
+  }
+  add_transform_meta (self, inbuf, outbuf);
   const DdDetectionsMeta *dm = dd_buffer_get_detections_meta (inbuf);
-  if (dm && !dd_buffer_add_detections_meta_mapped (outbuf, dm,
-          (double) out_w / in_w, (double) out_h / in_h, self->active_flip,
-          (gint) lround ((double) dm->width * out_w / in_w),
-          (gint) lround ((double) dm->height * out_h / in_h))
+  if (dm == NULL)
+    return;
+  /* From the meta's pixels to the input's, then through the transform. */
+  GstVideoFilter *vf = GST_VIDEO_FILTER (self);
+  dd_transform to_input = dd_transform_resize (dm->width, dm->height,
+      GST_VIDEO_INFO_WIDTH (&vf->in_info), GST_VIDEO_INFO_HEIGHT (&vf->in_info),
+      FALSE);
+  dd_transform t = dd_transform_meta_compose (&to_input, &self->transform);
+  if (!dd_buffer_add_detections_meta_mapped (outbuf, dm, &t)
       && !self->warned_partners) {
     GST_WARNING_OBJECT (self, "dropping detections: mirroring their keypoints "
         "needs flip partners, and the meta has none");
@@ -236,8 +332,8 @@ static gboolean
 frame_fits (DdTransform *self, GstBuffer *buf)
 {
   GstVideoFrame frame;
-  if (gst_video_frame_map (&frame, &GST_VIDEO_FILTER (self)->in_info, buf,
-          GST_MAP_READ)) {
+  GstVideoInfo *info = &GST_VIDEO_FILTER (self)->in_info;
+  if (gst_video_frame_map (&frame, info, buf, GST_MAP_READ)) {
     gst_video_frame_unmap (&frame);
     return TRUE;
   }
@@ -245,10 +341,8 @@ frame_fits (DdTransform *self, GstBuffer *buf)
   GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Dropped a frame of %s that "
           "does not match its caps (%" G_GSIZE_FORMAT " bytes for %dx%d %s)",
           fm && fm->uri ? fm->uri : "a stream without DdFrameMeta",
-          gst_buffer_get_size (buf),
-          GST_VIDEO_INFO_WIDTH (&GST_VIDEO_FILTER (self)->in_info),
-          GST_VIDEO_INFO_HEIGHT (&GST_VIDEO_FILTER (self)->in_info),
-          GST_VIDEO_INFO_NAME (&GST_VIDEO_FILTER (self)->in_info)),
+          gst_buffer_get_size (buf), GST_VIDEO_INFO_WIDTH (info),
+          GST_VIDEO_INFO_HEIGHT (info), GST_VIDEO_INFO_NAME (info)),
       ("the element upstream produced a short buffer"));
   return FALSE;
 }
@@ -306,16 +400,32 @@ dd_transform_set_property (GObject *object, guint prop_id, const GValue *value,
     GParamSpec *pspec)
 {
   DdTransform *self = DD_TRANSFORM (object);
+  geometry *g = &self->props;
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
+    case PROP_WIDTH:
+      g->width = g_value_get_uint (value);
+      break;
+    case PROP_HEIGHT:
+      g->height = g_value_get_uint (value);
+      break;
     case PROP_SHORTER_SIDE:
-      self->shorter_side = g_value_get_uint (value);
+      g->shorter_side = g_value_get_uint (value);
       break;
     case PROP_FACTOR:
-      self->factor = g_value_get_double (value);
+      g->factor = g_value_get_double (value);
       break;
     case PROP_FLIP:
-      self->flip = g_value_get_boolean (value);
+      g->flip = g_value_get_boolean (value);
+      break;
+    case PROP_LETTERBOX_WIDTH:
+      g->letterbox_width = g_value_get_uint (value);
+      break;
+    case PROP_LETTERBOX_HEIGHT:
+      g->letterbox_height = g_value_get_uint (value);
+      break;
+    case PROP_FILL:
+      g->fill = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -330,16 +440,32 @@ dd_transform_get_property (GObject *object, guint prop_id, GValue *value,
     GParamSpec *pspec)
 {
   DdTransform *self = DD_TRANSFORM (object);
+  const geometry *g = &self->props;
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
+    case PROP_WIDTH:
+      g_value_set_uint (value, g->width);
+      break;
+    case PROP_HEIGHT:
+      g_value_set_uint (value, g->height);
+      break;
     case PROP_SHORTER_SIDE:
-      g_value_set_uint (value, self->shorter_side);
+      g_value_set_uint (value, g->shorter_side);
       break;
     case PROP_FACTOR:
-      g_value_set_double (value, self->factor);
+      g_value_set_double (value, g->factor);
       break;
     case PROP_FLIP:
-      g_value_set_boolean (value, self->flip);
+      g_value_set_boolean (value, g->flip);
+      break;
+    case PROP_LETTERBOX_WIDTH:
+      g_value_set_uint (value, g->letterbox_width);
+      break;
+    case PROP_LETTERBOX_HEIGHT:
+      g_value_set_uint (value, g->letterbox_height);
+      break;
+    case PROP_FILL:
+      g_value_set_uint (value, g->fill);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -356,6 +482,9 @@ dd_transform_finalize (GObject *object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
+#define RW_READY (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS \
+    | GST_PARAM_MUTABLE_READY)
+
 static void
 dd_transform_class_init (DdTransformClass *klass)
 {
@@ -368,30 +497,50 @@ dd_transform_class_init (DdTransformClass *klass)
   gobject_class->get_property = dd_transform_get_property;
   gobject_class->finalize = dd_transform_finalize;
 
+  g_object_class_install_property (gobject_class, PROP_WIDTH,
+      g_param_spec_uint ("width", "Width",
+          "Resize to this width, with height (0: use shorter-side or factor)",
+          0, MAX_SIDE, 0, RW_READY));
+  g_object_class_install_property (gobject_class, PROP_HEIGHT,
+      g_param_spec_uint ("height", "Height",
+          "Resize to this height, with width (0: use shorter-side or factor)",
+          0, MAX_SIDE, 0, RW_READY));
   g_object_class_install_property (gobject_class, PROP_SHORTER_SIDE,
       g_param_spec_uint ("shorter-side", "Shorter side",
           "Resize so that the shorter side has this many pixels, keeping the "
           "aspect ratio (0: use factor instead)", 0, MAX_SIDE,
-          DEFAULT_SHORTER_SIDE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-          | GST_PARAM_MUTABLE_READY));
+          DEFAULT_SHORTER_SIDE, RW_READY));
   g_object_class_install_property (gobject_class, PROP_FACTOR,
       g_param_spec_double ("factor", "Factor",
           "Resize both sides by this factor, rounded to whole pixels (when "
-          "shorter-side is 0)", 0.01, 16.0, DEFAULT_FACTOR, G_PARAM_READWRITE
-          | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+          "width, height and shorter-side are 0)", 0.01, 16.0, DEFAULT_FACTOR,
+          RW_READY));
   g_object_class_install_property (gobject_class, PROP_FLIP,
       g_param_spec_boolean ("flip", "Flip",
-          "Mirror horizontally after the resize", DEFAULT_FLIP,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-          | GST_PARAM_MUTABLE_READY));
+          "Mirror horizontally after the resize", DEFAULT_FLIP, RW_READY));
+  g_object_class_install_property (gobject_class, PROP_LETTERBOX_WIDTH,
+      g_param_spec_uint ("letterbox-width", "Letterbox width",
+          "With letterbox-height: fit each frame into a canvas this wide, "
+          "aspect kept, centred, padded with fill (the resize properties "
+          "and flip are then ignored; 0: no letterbox)", 0, MAX_SIDE, 0,
+          RW_READY));
+  g_object_class_install_property (gobject_class, PROP_LETTERBOX_HEIGHT,
+      g_param_spec_uint ("letterbox-height", "Letterbox height",
+          "With letterbox-width: the canvas's height (0: no letterbox)", 0,
+          MAX_SIDE, 0, RW_READY));
+  g_object_class_install_property (gobject_class, PROP_FILL,
+      g_param_spec_uint ("fill", "Fill",
+          "Colour of a letterbox's padding as 0xRRGGBB (default: ImageNet's "
+          "mean, lib/model's padding)", 0, 0xffffff, DEFAULT_FILL, RW_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Test-time transform", "Filter/Effect/Video",
-      "Resizes (shorter side or factor, bilinear with pixel centres at "
-      "+0.5) and/or mirrors frames, recording the transform for the "
-      "inverse mapping of detections", "ddistill");
+      "Resizes (explicit size, shorter side or factor; bilinear with pixel "
+      "centres at +0.5) and/or mirrors frames, or letterboxes them onto a "
+      "canvas, recording the transform for the inverse mapping of "
+      "detections", "ddistill");
 
   trans_class->transform_caps = GST_DEBUG_FUNCPTR (dd_transform_transform_caps);
   trans_class->transform_meta = GST_DEBUG_FUNCPTR (dd_transform_transform_meta);
@@ -410,7 +559,6 @@ dd_transform_class_init (DdTransformClass *klass)
 static void
 dd_transform_init (DdTransform *self)
 {
-  self->shorter_side = DEFAULT_SHORTER_SIDE;
-  self->factor = DEFAULT_FACTOR;
-  self->flip = DEFAULT_FLIP;
+  self->props = (geometry) { .shorter_side = DEFAULT_SHORTER_SIDE,
+    .factor = DEFAULT_FACTOR, .flip = DEFAULT_FLIP, .fill = DEFAULT_FILL };
 }

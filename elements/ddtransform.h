@@ -1,5 +1,6 @@
 /* ddtransform: one test-time transform of a frame (a resize and/or a
- * mirror), recorded in a DdTransformMeta. See ddtransform.c. */
+ * mirror) or a letterbox onto a canvas, recorded in a DdTransformMeta.
+ * See ddtransform.c. */
 #ifndef DD_ELEMENTS_TRANSFORM_H
 #define DD_ELEMENTS_TRANSFORM_H
 

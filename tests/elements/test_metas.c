@@ -32,7 +32,7 @@ frame_with_metas (int w, int h)
   gst_buffer_memset (buf, 0, 0x40, (gsize) w * h * 3);
   GST_BUFFER_PTS (buf) = 0;
   dd_buffer_add_frame_meta (buf, "file:///corpus/a.mp4", 1500000000, 45, w, h);
-  dd_buffer_add_transform_meta (buf, w, h, w, h, FALSE);
+  dd_buffer_add_transform_meta (buf, w, h, NULL, w, h, FALSE);
   dd_detection d[2] = { person (10, 8, 30, 40, 0.9f), person (2, 2, 12, 20,
         0.4f) };
   DdDetectionsMeta *dm = dd_buffer_add_detections_meta (buf, w, h, d, 2);
@@ -83,11 +83,14 @@ test_json (void)
   g_assert_cmpstr (frame, ==, "{\"uri\":\"file:///corpus/a.mp4\","
       "\"timestamp_ns\":1500000000,\"frame_index\":45,\"width\":64,"
       "\"height\":48}");
-  DdTransformMeta tm = { .frame_width = 64, .frame_height = 48, .width = 32,
-    .height = 24, .flip = TRUE };
+  DdTransformMeta tm = { .frame_width = 64, .frame_height = 48,
+    .base = dd_transform_identity (64, 48), .width = 32, .height = 24,
+    .flip = TRUE };
   g_autofree gchar *transform = dd_transform_meta_to_string (&tm);
   g_assert_cmpstr (transform, ==, "{\"frame_width\":64,\"frame_height\":48,"
-      "\"width\":32,\"height\":24,\"flip\":true,\"name\":\"32x24f\"}");
+      "\"base\":{\"width\":64,\"height\":48,\"scale_x\":1.0,\"scale_y\":1.0,"
+      "\"offset_x\":0.0,\"offset_y\":0.0,\"flip\":false},\"width\":32,"
+      "\"height\":24,\"flip\":true,\"name\":\"32x24f\"}");
   JsonNode *node = dd_detections_meta_to_json (dd_buffer_get_detections_meta
       (buf));
   JsonObject *o = json_node_get_object (node);
@@ -105,18 +108,35 @@ test_json (void)
   gst_buffer_unref (buf);
 }
 
+/* Points through a letterbox base and a mirrored pass, and back; the
+ * composition of two transforms is the one transform. */
 static void
 test_points (void)
 {
-  DdTransformMeta tm = { .frame_width = 160, .frame_height = 90, .width = 64,
-    .height = 36, .flip = TRUE };
+  dd_transform box = { .width = 64, .height = 64, .scale_x = 0.4,
+    .scale_y = 0.4, .offset_x = 0.0, .offset_y = 14.0 };      /* 160x90 in */
+  DdTransformMeta tm = { .frame_width = 160, .frame_height = 90, .base = box,
+    .width = 32, .height = 32, .flip = TRUE };
   double u, v, x, y;
   dd_transform_meta_point_forward (&tm, 40.0, 30.0, &u, &v);
-  g_assert_cmpfloat_with_epsilon (u, 64 - 16.0, 1e-12);
-  g_assert_cmpfloat_with_epsilon (v, 12.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (u, 32 - 8.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (v, (14.0 + 12.0) / 2, 1e-12);
   dd_transform_meta_point_inverse (&tm, u, v, &x, &y);
   g_assert_cmpfloat_with_epsilon (x, 40.0, 1e-12);
   g_assert_cmpfloat_with_epsilon (y, 30.0, 1e-12);
+  dd_transform full = dd_transform_meta_full (&tm);
+  dd_transform_point (&full, 40.0, 30.0, &x, &y);
+  g_assert_cmpfloat_with_epsilon (x, u, 1e-12);
+  g_assert_cmpfloat_with_epsilon (y, v, 1e-12);
+  g_assert_false (dd_transform_meta_is_identity (&tm));
+  /* Two mirrors cancel. */
+  dd_transform m1 = dd_transform_resize (10, 10, 20, 20, TRUE);
+  dd_transform m2 = dd_transform_resize (20, 20, 5, 5, TRUE);
+  dd_transform both = dd_transform_meta_compose (&m1, &m2);
+  g_assert_false (both.flip);
+  g_assert_cmpfloat (both.scale_x, ==, 0.5);
+  g_assert_cmpfloat (both.offset_x, ==, 0.0);
+  g_assert_cmpint (both.width, ==, 5);
 }
 
 /* A mirror swaps left and right corners and keypoints with partners;
@@ -127,8 +147,9 @@ test_mirror (void)
   GstBuffer *buf = frame_with_metas (64, 48);
   GstBuffer *out = gst_buffer_new ();
   const DdDetectionsMeta *in = dd_buffer_get_detections_meta (buf);
+  dd_transform half_mirrored = dd_transform_resize (64, 48, 32, 24, TRUE);
   const DdDetectionsMeta *m = dd_buffer_add_detections_meta_mapped (out, in,
-      0.5, 0.5, TRUE, 32, 24);
+      &half_mirrored);
   g_assert_nonnull (m);
   g_assert_cmpint (m->width, ==, 32);
   const dd_detection *d = &m->detections[0];
@@ -144,8 +165,8 @@ test_mirror (void)
   DdDetectionsMeta *dm = dd_buffer_get_detections_meta (buf);
   dm->n_flip_partners = 0;
   out = gst_buffer_new ();
-  g_assert_null (dd_buffer_add_detections_meta_mapped (out, dm, 1, 1, TRUE,
-          64, 48));
+  dd_transform mirror = dd_transform_resize (64, 48, 64, 48, TRUE);
+  g_assert_null (dd_buffer_add_detections_meta_mapped (out, dm, &mirror));
   g_assert_null (dd_buffer_get_detections_meta (out));
   gst_buffer_unref (out);
   gst_buffer_unref (buf);

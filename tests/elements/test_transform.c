@@ -6,12 +6,15 @@
 #include <gst/video/video.h>
 #include <string.h>
 
+#include "data/augment.h"
 #include "data/image.h"
 #include "elements/dddetectionsmeta.h"
 #include "elements/ddframemeta.h"
 #include "elements/ddtransform.h"
 #include "elements/ddtransformmeta.h"
 #include "fixtures.h"
+#include "model/detector.h"
+#include "model/predict.h"
 #include "nn/rng.h"
 
 static void
@@ -130,7 +133,7 @@ test_pixels (void)
 {
   const char *formats[] = { "RGB", "BGRx", "GRAY8" };
   const char *props[] = { "shorter-side=11", "factor=2.0", "factor=0.5 flip=true",
-    "shorter-side=23 flip=true" };
+    "shorter-side=23 flip=true", "width=40 height=9" };
   dd_image *img = random_image (37, 23, 5);
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
     for (guint p = 0; p < G_N_ELEMENTS (props); p++) {
@@ -144,12 +147,16 @@ test_pixels (void)
       g_assert_true (gst_video_info_from_caps (&out_info, caps));
       gst_caps_unref (caps);
       int w, hh;
-      guint side = 0;
+      guint side = 0, width = 0, height = 0;
       gdouble factor = 1.0;
       gboolean flip = FALSE;
       g_object_get (h->element, "shorter-side", &side, "factor", &factor,
-          "flip", &flip, NULL);
+          "flip", &flip, "width", &width, "height", &height, NULL);
       dd_transform_output_size (37, 23, side, factor, &w, &hh);
+      if (width && height) {
+        w = (int) width;
+        hh = (int) height;
+      }
       dd_image *want = dd_image_resize (img, w, hh, NULL);
       g_test_message ("%s %s: 37x23 -> %dx%d", formats[f], props[p], w, hh);
       assert_shows (out, &out_info, want, flip);
@@ -164,6 +171,59 @@ test_pixels (void)
       gst_buffer_unref (out);
       gst_harness_teardown (h);
     }
+  dd_image_free (img);
+}
+
+/* A letterbox onto a model's canvas is lib/model's, to the byte, fill
+ * included; it becomes the base of the passes after it. */
+static void
+test_letterbox (void)
+{
+  const char *formats[] = { "RGB", "BGRx" };
+  dd_image *img = random_image (37, 23, 7);
+  dd_transform box = dd_letterbox (37, 23, 32, 32);
+  dd_image *want = dd_transform_image (&box, img, dd_detector_fill, NULL);
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
+    GstHarness *h = transform_harness (formats[f], 37, 23,
+        "letterbox-width=32 letterbox-height=32");
+    GstVideoInfo in_info, out_info;
+    GstBuffer *out = gst_harness_push_and_pull (h, image_buffer (img,
+            formats[f], &in_info));
+    GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
+    g_assert_true (gst_video_info_from_caps (&out_info, caps));
+    gst_caps_unref (caps);
+    assert_shows (out, &out_info, want, FALSE);
+    const DdTransformMeta *tm = dd_buffer_get_transform_meta (out);
+    g_assert_cmpint (tm->frame_width, ==, 37);
+    g_assert_cmpint (tm->base.width, ==, 32);
+    g_assert_cmpfloat (tm->base.scale_x, ==, box.scale_x);
+    g_assert_cmpfloat (tm->base.offset_y, ==, box.offset_y);
+    g_assert_cmpint (tm->width, ==, 32);
+    g_assert_false (tm->flip);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+  /* A pass after the letterbox resizes the canvas. */
+  GstHarness *h = gst_harness_new_parse ("ddtransform letterbox-width=32 "
+      "letterbox-height=32 ! ddtransform factor=0.5 flip=true");
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=37,height=23,"
+      "framerate=10/1");
+  GstVideoInfo info;
+  GstBuffer *out = gst_harness_push_and_pull (h, image_buffer (img, "RGB",
+          &info));
+  const DdTransformMeta *tm = dd_buffer_get_transform_meta (out);
+  dd_tta_transform pass = dd_transform_meta_pass (tm);
+  g_assert_cmpint (pass.frame_width, ==, 32);
+  g_assert_cmpint (pass.width, ==, 16);
+  g_assert_true (pass.flip);
+  g_assert_cmpfloat (tm->base.offset_y, ==, box.offset_y);
+  dd_image *half = dd_image_resize (want, 16, 16, NULL);
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 16, 16);
+  assert_shows (out, &info, half, TRUE);
+  dd_image_free (half);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  dd_image_free (want);
   dd_image_free (img);
 }
 
@@ -300,6 +360,7 @@ main (int argc, char **argv)
   fixture_init (&argc, &argv);
   g_test_add_func ("/transform/sizes", test_sizes);
   g_test_add_func ("/transform/pixels", test_pixels);
+  g_test_add_func ("/transform/letterbox", test_letterbox);
   g_test_add_func ("/transform/identity", test_identity);
   g_test_add_func ("/transform/metas-compose", test_metas_compose);
   g_test_add_func ("/transform/negotiation-and-bad-input",
