@@ -57,6 +57,7 @@ typedef struct run {
   dd_loss_parts window[WINDOW];
   gint64 window_end_us[WINDOW];
   gint64 start_us;
+  gboolean stream_ended;        /* the stream had no image for a minibatch */
 } run;
 
 static gboolean
@@ -77,7 +78,7 @@ set_error (GError **error, dd_model_error code, const char *fmt, ...)
 static gboolean
 check_options (const dd_train_options *o, GError **error)
 {
-  if (!o->model || !o->data || !o->out)
+  if (!o->model || !(o->data || o->stream) || !o->out)
     return set_error (error, DD_MODEL_ERROR_OPTIONS,
         "a model, a dataset and an output folder are required");
   if (o->iterations < 1)
@@ -89,7 +90,8 @@ check_options (const dd_train_options *o, GError **error)
   if (!(o->lr > 0.0f) || !isfinite (o->lr))
     return set_error (error, DD_MODEL_ERROR_OPTIONS,
         "learning rate %g must be a positive number", o->lr);
-  if (o->extra && o->rho <= 0.0 && !(o->ratio > 0.0 && o->ratio < 1.0))
+  gboolean mixed = o->stream ? o->stream_automatic : o->extra != NULL;
+  if (mixed && o->rho <= 0.0 && !(o->ratio > 0.0 && o->ratio < 1.0))
     return set_error (error, DD_MODEL_ERROR_OPTIONS,
         "ratio %g is the manual share of a minibatch: strictly between 0 and 1", o->ratio);
   if (o->rho < 0.0 || !isfinite (o->rho))
@@ -98,6 +100,11 @@ check_options (const dd_train_options *o, GError **error)
   if (o->size < 0 || o->size > 8192)
     return set_error (error, DD_MODEL_ERROR_OPTIONS,
         "size %d is out of range: 0 (the network's) to 8192 pixels", o->size);
+  if ((o->first_drop != 0.0f || o->second_drop != 0.0f)
+      && !(o->first_drop > 0.0f && o->first_drop <= o->second_drop && o->second_drop <= 1.0f))
+    return set_error (error, DD_MODEL_ERROR_OPTIONS,
+        "learning-rate drops at %g and %g of the run: give two fractions, "
+        "0 < first <= second <= 1", o->first_drop, o->second_drop);
   if (o->checkpoint_every < 1 || o->stop_after < 0)
     return set_error (error, DD_MODEL_ERROR_OPTIONS,
         "checkpoint interval %" G_GINT64_FORMAT " must be at least 1 and stop_after %"
@@ -115,7 +122,7 @@ open_model (run *r, GError **error)
   dd_net_default_size (r->det->net, &r->height, &r->width);
   if (r->o->size > 0)
     r->height = r->width = r->o->size;
-  r->be = dd_backend_new (r->o->device, err, sizeof err);
+  r->be = r->o->backend ? r->o->backend : dd_backend_new (r->o->device, err, sizeof err);
   if (!r->be)
     return set_error (error, DD_MODEL_ERROR_NETWORK, "backend '%s': %s", r->o->device, err);
   if (dd_detector_setup (r->det, r->be, DD_NET_TRAIN, r->o->batch, r->height, r->width,
@@ -124,10 +131,38 @@ open_model (run *r, GError **error)
   return TRUE;
 }
 
+static void
+mix_options (const dd_train_options *o, dd_mix_options *mix)
+{
+  dd_mix_options_init (mix);
+  mix->seed = o->seed;
+  if (o->rho > 0.0) {
+    dd_mix_options_set_rho (mix, o->rho);
+  } else {
+    mix->manual_weight = o->ratio;
+    mix->automatic_weight = 1.0 - o->ratio;
+  }
+}
+
+/* Streams have no size: a sampler of one item per source only draws which
+ * source each image comes from (and counts the draws in their epochs). */
+static gboolean
+open_stream (run *r, GError **error)
+{
+  const dd_train_options *o = r->o;
+  dd_mix_options mix;
+  mix_options (o, &mix);
+  r->sampler = o->stream_automatic ? dd_mix_sampler_new (1, 1, &mix, error)
+      : dd_mix_sampler_new_single (1, o->seed, error);
+  return r->sampler != NULL;
+}
+
 static gboolean
 open_data (run *r, GError **error)
 {
   const dd_train_options *o = r->o;
+  if (o->stream)
+    return open_stream (r, error);
   r->manual = dd_train_set_open (o->data, o->images, r->det, TRUE, error);
   if (!r->manual)
     return FALSE;
@@ -136,14 +171,7 @@ open_data (run *r, GError **error)
     if (!r->extra)
       return FALSE;
     dd_mix_options mix;
-    dd_mix_options_init (&mix);
-    mix.seed = o->seed;
-    if (o->rho > 0.0) {
-      dd_mix_options_set_rho (&mix, o->rho);
-    } else {
-      mix.manual_weight = o->ratio;
-      mix.automatic_weight = 1.0 - o->ratio;
-    }
+    mix_options (o, &mix);
     r->sampler = dd_mix_sampler_new (dd_train_set_n_images (r->manual),
                                      dd_train_set_n_images (r->extra), &mix, error);
   } else {
@@ -173,6 +201,10 @@ allocate (run *r, GError **error)
   r->augment.flip_pairs = (const int (*)[2]) det->flip_pairs;
   r->augment.n_flip_pairs = det->n_flip_pairs;
   dd_schedule_defaults (&r->schedule, o->lr, o->iterations);
+  if (o->first_drop > 0.0f) {
+    r->schedule.first_drop = o->first_drop;
+    r->schedule.second_drop = o->second_drop;
+  }
   dd_sgd_defaults (&r->sgd);
   dd_loss_weights_defaults (&r->weights, det->stride);
   return TRUE;
@@ -195,10 +227,14 @@ describe_run (run *r, GError **error)
 {
   const dd_train_options *o = r->o;
   g_autofree char *network = dd_model_json_text (r->det, r->height, r->width);
-  g_autofree char *data_sha = file_sha256 (o->data, error);
-  g_autofree char *extra_sha = o->extra && data_sha ? file_sha256 (o->extra, error) : NULL;
-  if (!network || !data_sha || (o->extra && !extra_sha))
+  /* A stream stands for its data by its name. */
+  g_autofree char *data_sha = o->stream ? g_strdup (o->stream_id ? o->stream_id : "stream")
+      : file_sha256 (o->data, error);
+  g_autofree char *extra_sha = o->extra && !o->stream && data_sha
+      ? file_sha256 (o->extra, error) : NULL;
+  if (!network || !data_sha || (o->extra && !o->stream && !extra_sha))
     return NULL;
+  gboolean mixed = o->stream ? o->stream_automatic : o->extra != NULL;
   g_autofree char *network_sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
                                                                 network, -1);
   JsonBuilder *b = json_builder_new ();
@@ -213,15 +249,20 @@ describe_run (run *r, GError **error)
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "ratio");
-  json_builder_add_double_value (b, o->extra && o->rho <= 0.0 ? o->ratio : 0.0);
+  json_builder_add_double_value (b, mixed && o->rho <= 0.0 ? o->ratio : 0.0);
   json_builder_set_member_name (b, "rho");
-  json_builder_add_double_value (b, o->extra ? o->rho : 0.0);
+  json_builder_add_double_value (b, mixed ? o->rho : 0.0);
   json_builder_set_member_name (b, "iterations");
   json_builder_add_int_value (b, o->iterations);
   json_builder_set_member_name (b, "batch");
   json_builder_add_int_value (b, o->batch);
   json_builder_set_member_name (b, "lr");
   json_builder_add_double_value (b, o->lr);
+  json_builder_set_member_name (b, "lr_drops");
+  json_builder_begin_array (b);
+  json_builder_add_double_value (b, r->schedule.first_drop);
+  json_builder_add_double_value (b, r->schedule.second_drop);
+  json_builder_end_array (b);
   json_builder_set_member_name (b, "height");
   json_builder_add_int_value (b, r->height);
   json_builder_set_member_name (b, "width");
@@ -233,9 +274,9 @@ describe_run (run *r, GError **error)
   json_builder_set_member_name (b, "model");
   json_builder_add_string_value (b, o->model);
   json_builder_set_member_name (b, "data");
-  json_builder_add_string_value (b, o->data);
+  json_builder_add_string_value (b, o->stream ? data_sha : o->data);
   json_builder_set_member_name (b, "extra");
-  if (o->extra)
+  if (o->extra && !o->stream)
     json_builder_add_string_value (b, o->extra);
   else
     json_builder_add_null_value (b);
@@ -251,7 +292,7 @@ same_run (JsonObject *saved, JsonObject *now, const char *config, GError **error
 {
   static const char *const compared[] = {
     "network_sha256", "data_sha256", "extra_sha256", "ratio", "rho", "iterations",
-    "batch", "lr", "height", "width", "seed",
+    "batch", "lr", "lr_drops", "height", "width", "seed",
   };
   for (gsize i = 0; i < G_N_ELEMENTS (compared); i++) {
     JsonNode *a = json_object_get_member (saved, compared[i]);
@@ -336,6 +377,15 @@ load_batch (run *r, int64_t iteration, GError **error)
   for (int b = 0; b < o->batch; b++) {
     dd_rng rng;
     dd_rng_seed (&rng, o->seed ^ AUGMENT_SEED_SALT, (uint64_t) iteration * o->batch + b);
+    if (o->stream) {
+      dd_train_stream_status s = o->stream (o->stream_user, &r->draws[b], &r->augment,
+                                            &rng, r->input + plane * b, r->targets, b,
+                                            error);
+      r->stream_ended = s == DD_TRAIN_STREAM_END;
+      if (s != DD_TRAIN_STREAM_OK)
+        return FALSE;
+      continue;
+    }
     const dd_train_set *set = r->draws[b].source == DD_MIX_MANUAL ? r->manual : r->extra;
     if (!dd_train_set_sample (set, r->draws[b].index, &r->augment, &rng,
                               r->input + plane * b, r->targets, b, error))
@@ -453,6 +503,30 @@ report (run *r, int64_t iteration, int64_t first, int64_t end,
 }
 
 static gboolean
+save_model (run *r, GError **error)
+{
+  char err[1024];
+  if (dd_model_dir_save (r->det, r->checkpoint, r->o->out, r->height, r->width, err,
+                         sizeof err))
+    return set_error (error, DD_MODEL_ERROR_IO, "%s", err);
+  return TRUE;
+}
+
+/* The stream ended before iteration `it`: the run stops there, checkpoint
+ * and model saved as at the end of a run. */
+static gboolean
+stream_ended (run *r, int64_t it, GError **error)
+{
+  if (it == 0)
+    return set_error (error, DD_MODEL_ERROR_INPUT,
+        "the training stream ended before the first minibatch was complete: "
+        "nothing was trained");
+  if (r->last_checkpoint != it && !save_checkpoint (r, it, error))
+    return FALSE;
+  return save_model (r, error);
+}
+
+static gboolean
 train_loop (run *r, int64_t first, GError **error)
 {
   const dd_train_options *o = r->o;
@@ -461,26 +535,20 @@ train_loop (run *r, int64_t first, GError **error)
   for (int64_t it = first; it < end; it++) {
     dd_loss_parts loss;
     if (!one_iteration (r, it, &loss, error))
-      return FALSE;
+      return r->stream_ended && stream_ended (r, it, error);
     gboolean checkpoint = (it + 1) % o->checkpoint_every == 0 || it + 1 == end;
     if (checkpoint && !save_checkpoint (r, it + 1, error))
       return FALSE;
     report (r, it, first, end, &loss, checkpoint);
   }
-  if (end < o->iterations)
-    return TRUE;
-  char err[1024];
-  if (dd_model_dir_save (r->det, r->checkpoint, o->out, r->height, r->width, err,
-                         sizeof err))
-    return set_error (error, DD_MODEL_ERROR_IO, "%s", err);
-  return TRUE;
+  return end < o->iterations || save_model (r, error);
 }
 
 static void
 run_clear (run *r)
 {
   dd_detector_free (r->det);
-  if (r->be)
+  if (r->be && r->be != r->o->backend)
     dd_backend_free (r->be);
   dd_train_set_free (r->manual);
   dd_train_set_free (r->extra);

@@ -28,8 +28,13 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "data/augment.h"
+#include "data/mix_sampler.h"
 #include "model/losses.h"
 #include "model/model_error.h"
+#include "model/targets.h"
+#include "nn/backend.h"
+#include "nn/rng.h"
 
 #define DD_TRAIN_CHECKPOINT "checkpoint.safetensors"
 #define DD_TRAIN_CONFIG "train.json"
@@ -47,6 +52,23 @@ typedef struct dd_train_stats {
 } dd_train_stats;
 
 typedef void (*dd_train_progress) (const dd_train_stats *stats, void *user);
+
+/* Training images from a stream instead of dataset files: the ddtrain
+ * element feeds the trainer from its sink pads. */
+typedef enum {
+  DD_TRAIN_STREAM_OK,
+  DD_TRAIN_STREAM_END,          /* no more images: the run stops, saved as it is */
+  DD_TRAIN_STREAM_ERROR,
+} dd_train_stream_status;
+
+/* Fills image `slot` of the minibatch (its input planes and targets, as
+ * dd_train_set_sample does) with the next image of draw->source. Streams
+ * have no size: the sampler behind the draws holds one item per source, so
+ * draw->epoch counts the images the run drew from that source before this
+ * one, across resumes too. */
+typedef dd_train_stream_status (*dd_train_stream_fn) (void *user,
+    const dd_mix_draw *draw, const dd_augment_params *p, dd_rng *rng,
+    float *input, dd_targets *t, int slot, GError **error);
 
 typedef struct dd_train_options {
   const char *model;            /* preset name or network .json */
@@ -69,10 +91,25 @@ typedef struct dd_train_options {
   int64_t stop_after;
   dd_train_progress progress;
   void *user;
+  /* Where the rate drops tenfold, as fractions of the iterations; both 0:
+   * the schedule's own (schedule.h). */
+  float first_drop, second_drop;
+  /* With `stream` set, data and extra are not read: every image comes from
+   * stream (stream_user, ...), from the manual source or, with
+   * stream_automatic, from both mixed at ratio or rho. stream_id stands for
+   * the data in train.json: a resume continues a run only with the same
+   * streams. */
+  dd_train_stream_fn stream;
+  void *stream_user;
+  gboolean stream_automatic;
+  const char *stream_id;
+  /* Not NULL: train on this backend (an engine worker's, on whose thread
+   * dd_train then runs) instead of creating `device`'s. */
+  dd_backend *backend;
 } dd_train_options;
 
 /* ratio 0.6, batch 16, lr 0.02, seed 0, device cpu, checkpoint every 100;
- * model, data, iterations and out must be set. */
+ * model, data (or stream), iterations and out must be set. */
 void dd_train_options_init (dd_train_options *o);
 
 /* Trains (or resumes) the run of `o`. TRUE when it ran to its end (or to
