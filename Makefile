@@ -19,8 +19,10 @@ build: deps $(BUILD)/build.ninja
 check: build
 	bash scripts/run-tests.sh $(BUILD)
 
+# The main job: data distillation end to end at the `quick` scale (minutes on
+# 2 CPU cores); the table is printed and kept in $(BUILD)/demo/quick/.
 demo: build
-	$(BUILD)/tools/ddistill demo
+	$(BUILD)/tools/ddistill distill --spec quick --out $(BUILD)/demo
 
 clean:
 	rm -rf $(BUILD)

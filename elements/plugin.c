@@ -10,6 +10,7 @@
 #include "elements/dddatasetsink.h"
 #include "elements/ddoverlay.h"
 #include "elements/ddsampler.h"
+#include "elements/ddtrain.h"
 #include "elements/ddtransform.h"
 
 static gboolean
@@ -22,6 +23,7 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (dddatasetsink, plugin);
   ok |= GST_ELEMENT_REGISTER (dddatasetsrc, plugin);
   ok |= GST_ELEMENT_REGISTER (ddoverlay, plugin);
+  ok |= GST_ELEMENT_REGISTER (ddtrain, plugin);
   return ok;
 }
 

@@ -1,0 +1,251 @@
+/* `ddistill distill --spec test`: the four steps through the elements on
+ * the test benchmark, then the results' shape (every model scored, the
+ * table's rows, the automatic labels and their thresholds, the curve
+ * points), the student trained (its loss fell), a second run in the same
+ * folder that reuses every step and prints the same table, and `ddistill
+ * plot` on the results. Usage and spec errors get their exit status.
+ * argv[1] is the ddistill program. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+static const char *ddistill;
+static char *tmp_dir;
+
+/* Runs ddistill with the arguments; returns the exit status, the output
+ * in *out_text and the messages in *err_text. */
+static int
+run (char **out_text, char **err_text, ...)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (char *) ddistill);
+  va_list ap;
+  va_start (ap, err_text);
+  const char *a;
+  while ((a = va_arg (ap, const char *)))
+    g_ptr_array_add (argv, (char *) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  int status;
+  GError *error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, 0, NULL, NULL,
+          out_text, err_text, &status, &error));
+  g_assert_no_error (error);
+  g_ptr_array_free (argv, TRUE);
+  g_test_message ("%s", *err_text);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static JsonObject *
+object (JsonObject *o, const char *member)
+{
+  g_assert_true (json_object_has_member (o, member));
+  JsonNode *n = json_object_get_member (o, member);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (n));
+  return json_node_get_object (n);
+}
+
+/* {"keypoints": {"AP", ...}, "boxes": {...}}: numbers in [0, 1], or -1
+ * where the truth has nothing (the small and medium areas). */
+static void
+check_scores (JsonObject *scores)
+{
+  static const char *const kinds[] = { "keypoints", "boxes" };
+  static const char *const names[] = { "AP", "AP50", "AP75", "APm", "APl" };
+  for (int k = 0; k < 2; k++) {
+    JsonObject *o = object (scores, kinds[k]);
+    for (int i = 0; i < 5; i++) {
+      double v = json_object_get_double_member (o, names[i]);
+      g_assert_true ((v >= 0 && v <= 1) || v == -1);
+    }
+    g_assert_cmpfloat (json_object_get_double_member (o, "AP"), >=, 0);
+  }
+}
+
+/* A trained model: its folder, training figures, scores and curve. */
+static void
+check_model (JsonObject *m, gint64 iterations, int curve_points, gboolean trained)
+{
+  g_assert_true (g_file_test (json_object_get_string_member (m, "run"),
+          G_FILE_TEST_IS_DIR));
+  check_scores (object (m, "scores"));
+  JsonObject *t = object (m, "training");
+  g_assert_cmpint (json_object_get_int_member (t, "iterations"), ==, iterations);
+  g_assert_cmpint (json_object_get_boolean_member (t, "reused"), ==, !trained);
+  if (trained) {
+    /* The loss of the first iteration, then the mean of the last 20. */
+    double first = json_object_get_double_member (t, "first_loss");
+    double last = json_object_get_double_member (t, "last_loss");
+    g_test_message ("loss %.4f -> %.4f", first, last);
+    g_assert_cmpfloat (last, <, 0.9 * first);
+  }
+  JsonArray *curve = json_object_get_array_member (m, "curve");
+  g_assert_cmpuint (json_array_get_length (curve), ==, curve_points);
+  for (int i = 0; i < curve_points; i++) {
+    JsonObject *p = json_array_get_object_element (curve, (guint) i);
+    g_assert_cmpint (json_object_get_int_member (p, "iteration"), ==,
+        iterations * (i + 1) / curve_points);
+    check_scores (object (p, "scores"));
+  }
+}
+
+static void
+check_labels (JsonObject *l)
+{
+  /* The test benchmark: labeled-80's 16 images, their labels dropped. */
+  g_assert_cmpint (json_object_get_int_member (l, "images"), ==, 16);
+  gint64 labels = json_object_get_int_member (l, "labels");
+  g_assert_cmpint (labels, >, 0);
+  g_assert_true (g_file_test (json_object_get_string_member (l, "file"),
+          G_FILE_TEST_IS_REGULAR));
+  /* Count matching: as many instances per image as the labeled set has. */
+  JsonObject *t = object (l, "thresholds");
+  JsonObject *person = json_array_get_object_element (json_object_get_array_member (t,
+          "classes"), 0);
+  double wanted = json_object_get_double_member (person, "labeled_mean");
+  g_assert_cmpfloat (fabs ((double) labels / 16 - wanted), <=, 2.0 / 16);
+  check_scores (object (l, "scores_vs_truth"));
+}
+
+/* Reads DIR/test/results.json and checks it; returns the table's text. */
+static char *
+check_results (const char *out, gboolean trained)
+{
+  g_autofree char *file = g_build_filename (out, "test", "results.json", NULL);
+  JsonParser *parser = json_parser_new ();
+  GError *error = NULL;
+  g_assert_true (json_parser_load_from_file (parser, file, &error));
+  g_assert_no_error (error);
+  JsonObject *res = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (res, "experiment"), ==, "test");
+  g_assert_cmpint (json_object_get_int_member (res, "labeled_images"), ==, 7);
+  g_assert_cmpint (json_object_get_int_member (res, "val_images"), ==, 6);
+  JsonArray *rounds = json_object_get_array_member (res, "rounds");
+  g_assert_cmpuint (json_array_get_length (rounds), ==, 1);
+  JsonObject *r = json_array_get_object_element (rounds, 0);
+  g_assert_cmpint (json_object_get_int_member (r, "round"), ==, 1);
+  check_model (object (r, "teacher"), 40, 2, trained);
+  check_scores (object (r, "teacher_tta"));
+  check_labels (object (r, "labels"));
+  JsonObject *student = object (r, "student");
+  check_model (student, 60, 2, trained);
+  /* The student drew from both streams, about 6:4. */
+  JsonObject *st = object (student, "training");
+  if (trained)
+    g_assert_cmpint (json_object_get_int_member (st, "automatic_drawn"), >, 0);
+  JsonArray *table = json_object_get_array_member (res, "table");
+  g_assert_cmpuint (json_array_get_length (table), ==, 3);
+  g_assert_nonnull (strstr (json_object_get_string_member (
+              json_array_get_object_element (table, 1), "name"), "test-time"));
+  for (guint i = 0; i < 3; i++)
+    check_scores (json_array_get_object_element (table, i));
+  g_object_unref (parser);
+  g_autofree char *txt = g_build_filename (out, "test", "table.txt", NULL);
+  char *text;
+  g_assert_true (g_file_get_contents (txt, &text, NULL, NULL));
+  return text;
+}
+
+/* A PNG of 800 x 500 pixels (its signature and IHDR). */
+static void
+check_png (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *bytes = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
+  g_assert_cmpuint (len, >, 1000);
+  g_assert_cmpmem (bytes, 8, "\x89PNG\r\n\x1a\n", 8);
+  const guchar *ihdr = (const guchar *) bytes + 16;
+  g_assert_cmpuint ((guint) ihdr[2] << 8 | ihdr[3], ==, 800);
+  g_assert_cmpuint ((guint) ihdr[6] << 8 | ihdr[7], ==, 500);
+}
+
+static void
+test_distill (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
+  g_autofree char *stdout_text = NULL, *err = NULL;
+  g_assert_cmpint (run (&stdout_text, &err, "distill", "--spec", "test", "--out", out,
+          NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "generating the 'test' benchmark"));
+  g_autofree char *table = check_results (out, TRUE);
+  g_assert_nonnull (strstr (table, "data distillation: labeled-35 + labeled-80"));
+  g_assert_nonnull (strstr (stdout_text, "student - supervised"));
+
+  /* Again in the same folder: nothing trained or labelled again. */
+  g_autofree char *again_out = NULL, *again_err = NULL;
+  g_assert_cmpint (run (&again_out, &again_err, "distill", "--spec", "test", "--out",
+          out, NULL), ==, 0);
+  g_assert_nonnull (strstr (again_err, "labels    made before"));
+  g_assert_null (strstr (again_err, "generating"));
+  g_autofree char *again = check_results (out, FALSE);
+  g_assert_cmpstr (again, ==, table);
+
+  /* Its figures. */
+  g_autofree char *results = g_build_filename (out, "test", "results.json", NULL);
+  g_autofree char *plots = g_build_filename (tmp_dir, "plots", NULL);
+  g_autofree char *plot_out = NULL, *plot_err = NULL;
+  g_assert_cmpint (run (&plot_out, &plot_err, "plot", "--out", plots, results, NULL),
+      ==, 0);
+  static const char *const figures[] = { "ap-vs-iterations.png",
+    "box-ap-vs-iterations.png", "ap-vs-rho.png", "student-vs-teacher.png"
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (figures); i++)
+    check_png (plots, figures[i]);
+}
+
+static void
+test_usage (void)
+{
+  g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL, *o3 = NULL,
+      *e3 = NULL;
+  g_assert_cmpint (run (&o1, &e1, "distill", NULL), ==, 2);
+  g_assert_nonnull (strstr (e1, "--spec is required"));
+  g_assert_cmpint (run (&o2, &e2, "distill", "--spec", "no-such-experiment", NULL), ==,
+      1);
+  g_assert_nonnull (strstr (e2, "no-such-experiment"));
+  g_assert_nonnull (strstr (e2, "small-a"));
+  g_autofree char *bad = g_build_filename (tmp_dir, "bad.json", NULL);
+  g_assert_true (g_file_set_contents (bad, "{\"name\": \"x\", \"benchmark\": \"test\", "
+          "\"labeled\": \"labeled-35\", \"unlabeled\": \"labeled-80\", \"val\": "
+          "\"val\", \"teacher\": {\"iterations\": 2}, \"student\": {\"iterations\": "
+          "2, \"ratio\": 1.5}}", -1, NULL));
+  g_assert_cmpint (run (&o3, &e3, "distill", "--spec", bad, NULL), ==, 1);
+  g_assert_nonnull (strstr (e3, "student.ratio"));
+}
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  if (!dir) {
+    g_remove (path);
+    return;
+  }
+  const char *name;
+  while ((name = g_dir_read_name (dir))) {
+    g_autofree char *child = g_build_filename (path, name, NULL);
+    remove_tree (child);
+  }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (argc, ==, 2);
+  ddistill = argv[1];
+  tmp_dir = g_dir_make_tmp ("dd-distill-cli-XXXXXX", NULL);
+  g_assert_nonnull (tmp_dir);
+  g_test_add_func ("/distill/usage", test_usage);
+  g_test_add_func ("/distill/end-to-end", test_distill);
+  int status = g_test_run ();
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  return status;
+}

@@ -1,0 +1,208 @@
+/* `ddistill plot --out DIR RESULTS.json...`: the figures of docs/RESULTS.md
+ * from the results of `ddistill distill`. */
+#include <errno.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "chart.h"
+#include "commands.h"
+
+static const char summary[] =
+    "Draws, from the results.json files of `ddistill distill` (PNG, 800x500):\n"
+    "  ap-vs-iterations.png      keypoint AP along training, supervised and\n"
+    "                            distilled (the runs' curve points);\n"
+    "  box-ap-vs-iterations.png  the same for box AP;\n"
+    "  ap-vs-rho.png             the student's keypoint AP against rho, the\n"
+    "                            automatic images drawn per manual one (the\n"
+    "                            experiments with a rho sweep), the teacher flat;\n"
+    "  student-vs-teacher.png    each round's student against its teacher\n"
+    "                            (keypoint AP), with the diagonal.\n"
+    "\n"
+    "Exit status: 0 done, 1 failure (reported), 2 bad usage.";
+
+static double
+score (JsonObject *model, const char *kind)
+{
+  JsonObject *s = json_object_get_object_member (model, "scores");
+  return 100 * json_object_get_double_member (json_object_get_object_member (s, kind),
+      "AP");
+}
+
+/* A run's curve as a line. */
+static void
+add_curve (dd_chart *c, const char *name, JsonObject *model, const char *kind)
+{
+  if (!model || !json_object_has_member (model, "curve"))
+    return;
+  JsonArray *curve = json_object_get_array_member (model, "curve");
+  int n = (int) json_array_get_length (curve);
+  double *x = g_new (double, MAX (n, 1)), *y = g_new (double, MAX (n, 1));
+  for (int i = 0; i < n; i++) {
+    JsonObject *p = json_array_get_object_element (curve, (guint) i);
+    x[i] = (double) json_object_get_int_member (p, "iteration");
+    y[i] = score (p, kind);
+  }
+  dd_chart_add (c, name, x, y, n, TRUE);
+  g_free (x);
+  g_free (y);
+}
+
+static JsonObject *
+first_round (JsonObject *res)
+{
+  JsonArray *rounds = json_object_get_array_member (res, "rounds");
+  return json_array_get_length (rounds) ? json_array_get_object_element (rounds, 0)
+      : NULL;
+}
+
+static void
+curves (dd_chart *c, JsonObject *res, const char *kind)
+{
+  const char *exp = json_object_get_string_member (res, "experiment");
+  JsonObject *r = first_round (res);
+  if (!r)
+    return;
+  g_autofree char *sup = g_strdup_printf ("%s: supervised", exp);
+  g_autofree char *dis = g_strdup_printf ("%s: distilled", exp);
+  add_curve (c, sup, json_object_get_object_member (r, "teacher"), kind);
+  add_curve (c, dis, json_object_get_object_member (r, "student"), kind);
+  JsonArray *baselines = json_object_get_array_member (res, "baselines");
+  for (guint i = 0; i < json_array_get_length (baselines); i++) {
+    JsonObject *b = json_array_get_object_element (baselines, i);
+    g_autofree char *name = g_strdup_printf ("%s: supervised, %s", exp,
+        json_object_get_string_member (b, "name"));
+    add_curve (c, name, b, kind);
+  }
+}
+
+static void
+rho_points (dd_chart *c, JsonObject *res)
+{
+  JsonObject *r = first_round (res);
+  if (!r || !json_object_has_member (r, "rho_sweep"))
+    return;
+  const char *exp = json_object_get_string_member (res, "experiment");
+  JsonArray *sweep = json_object_get_array_member (r, "rho_sweep");
+  int n = (int) json_array_get_length (sweep);
+  double *x = g_new (double, MAX (n, 1)), *y = g_new (double, MAX (n, 1));
+  for (int i = 0; i < n; i++) {
+    JsonObject *s = json_array_get_object_element (sweep, (guint) i);
+    x[i] = json_object_get_double_member (s, "rho");
+    y[i] = score (s, "keypoints");
+  }
+  g_autofree char *name = g_strdup_printf ("%s: student, 1:rho", exp);
+  dd_chart_add (c, name, x, y, n, TRUE);
+  if (n > 0) {
+    double tx[2] = { x[0], x[n - 1] };
+    double t = score (json_object_get_object_member (r, "teacher"), "keypoints");
+    double ty[2] = { t, t };
+    g_autofree char *tname = g_strdup_printf ("%s: supervised (teacher)", exp);
+    dd_chart_add (c, tname, tx, ty, 2, TRUE);
+  }
+  g_free (x);
+  g_free (y);
+}
+
+static void
+student_teacher (dd_chart *c, JsonObject *res)
+{
+  const char *exp = json_object_get_string_member (res, "experiment");
+  JsonArray *rounds = json_object_get_array_member (res, "rounds");
+  int n = (int) json_array_get_length (rounds);
+  double *x = g_new (double, MAX (n, 1)), *y = g_new (double, MAX (n, 1));
+  for (int i = 0; i < n; i++) {
+    JsonObject *r = json_array_get_object_element (rounds, (guint) i);
+    x[i] = score (json_object_get_object_member (r, "teacher"), "keypoints");
+    y[i] = score (json_object_get_object_member (r, "student"), "keypoints");
+  }
+  dd_chart_add (c, exp, x, y, n, n > 1);
+  g_free (x);
+  g_free (y);
+}
+
+static gboolean
+save (dd_chart *c, const char *dir, const char *name, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  gboolean ok = dd_chart_save (c, path, 800, 500, error);
+  if (ok)
+    fprintf (stderr, "ddistill plot: %s\n", path);
+  dd_chart_free (c);
+  return ok;
+}
+
+static gboolean
+plot_all (GPtrArray *results, const char *out, GError **error)
+{
+  dd_chart *kp = dd_chart_new ("Keypoint AP along training", "iteration",
+      "keypoint AP (%)");
+  dd_chart *box = dd_chart_new ("Box AP along training", "iteration", "box AP (%)");
+  dd_chart *rho = dd_chart_new ("Student keypoint AP against the automatic share",
+      "rho (automatic images per manual one)", "keypoint AP (%)");
+  dd_chart *st = dd_chart_new ("Student against teacher", "teacher keypoint AP (%)",
+      "student keypoint AP (%)");
+  dd_chart_log_x (rho);
+  dd_chart_diagonal (st);
+  for (guint i = 0; i < results->len; i++) {
+    JsonObject *res = g_ptr_array_index (results, i);
+    curves (kp, res, "keypoints");
+    curves (box, res, "boxes");
+    rho_points (rho, res);
+    student_teacher (st, res);
+  }
+  /* Each saved and freed, whatever the others do. */
+  gboolean ok = save (kp, out, "ap-vs-iterations.png", error);
+  ok = save (box, out, "box-ap-vs-iterations.png", ok ? error : NULL) && ok;
+  ok = save (rho, out, "ap-vs-rho.png", ok ? error : NULL) && ok;
+  ok = save (st, out, "student-vs-teacher.png", ok ? error : NULL) && ok;
+  return ok;
+}
+
+int
+dd_cmd_plot (int argc, char **argv)
+{
+  g_autofree char *out = NULL;
+  GOptionEntry entries[] = {
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Folder of the PNG files (required)",
+      "DIR" },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("RESULTS.json...");
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_set_prgname ("ddistill plot");
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error) || !out || argc < 2) {
+    g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
+    fprintf (stderr, "ddistill plot: %s\n\n%s", error ? error->message
+        : "give --out and at least one results.json", help);
+    return 2;
+  }
+  GPtrArray *results = g_ptr_array_new_with_free_func ((GDestroyNotify) g_object_unref);
+  GPtrArray *objects = g_ptr_array_new ();
+  gboolean ok = g_mkdir_with_parents (out, 0755) == 0;
+  if (!ok)
+    g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno),
+        "cannot create %s: %s", out, g_strerror (errno));
+  for (int i = 1; i < argc && ok; i++) {
+    JsonParser *p = json_parser_new ();
+    g_ptr_array_add (results, p);
+    ok = json_parser_load_from_file (p, argv[i], &error);
+    JsonNode *root = ok ? json_parser_get_root (p) : NULL;
+    if (ok && (!root || !JSON_NODE_HOLDS_OBJECT (root)
+            || !json_object_has_member (json_node_get_object (root), "rounds"))) {
+      g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is not the "
+          "results.json of `ddistill distill`", argv[i]);
+      ok = FALSE;
+    }
+    if (ok)
+      g_ptr_array_add (objects, json_node_get_object (root));
+  }
+  ok = ok && plot_all (objects, out, &error);
+  if (!ok)
+    fprintf (stderr, "ddistill plot: %s\n", error->message);
+  g_ptr_array_unref (objects);
+  g_ptr_array_unref (results);
+  return ok ? 0 : 1;
+}

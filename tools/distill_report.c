@@ -1,0 +1,153 @@
+#include "distill_report.h"
+
+#include "model_scores.h"
+
+static void
+add_row (JsonArray *rows, const char *name, JsonObject *scores)
+{
+  if (!scores)
+    return;
+  JsonObject *row = json_object_new ();
+  json_object_set_string_member (row, "name", name);
+  json_object_set_member (row, "keypoints",
+      json_node_copy (json_object_get_member (scores, "keypoints")));
+  json_object_set_member (row, "boxes",
+      json_node_copy (json_object_get_member (scores, "boxes")));
+  json_array_add_object_element (rows, row);
+}
+
+static JsonObject *
+scores_of (JsonObject *model)
+{
+  return model && json_object_has_member (model, "scores")
+      ? json_object_get_object_member (model, "scores") : NULL;
+}
+
+static void
+add_round (JsonArray *rows, JsonObject *spec, JsonObject *round)
+{
+  gint64 r = json_object_get_int_member (round, "round");
+  const char *labeled = json_object_get_string_member (spec, "labeled");
+  const char *unlabeled = json_object_get_string_member (spec, "unlabeled");
+  g_autofree char *teacher = r == 1
+      ? g_strdup_printf ("supervised: %s (the teacher)", labeled)
+      : g_strdup_printf ("round %" G_GINT64_FORMAT " teacher (round %" G_GINT64_FORMAT
+      " student)", r, r - 1);
+  g_autofree char *tta = g_strdup_printf ("%s + test-time transforms",
+      r == 1 ? "teacher" : "round teacher");
+  g_autofree char *which = r == 1 ? g_strdup ("")
+      : g_strdup_printf ("round %" G_GINT64_FORMAT " ", r);
+  g_autofree char *student = g_strdup_printf ("%sdata distillation: %s + %s", which,
+      labeled, unlabeled);
+  add_row (rows, teacher, scores_of (json_object_get_object_member (round, "teacher")));
+  if (json_object_has_member (round, "teacher_tta"))
+    add_row (rows, tta, json_object_get_object_member (round, "teacher_tta"));
+  add_row (rows, student, scores_of (json_object_get_object_member (round, "student")));
+  if (!json_object_has_member (round, "rho_sweep"))
+    return;
+  JsonArray *sweep = json_object_get_array_member (round, "rho_sweep");
+  for (guint i = 0; i < json_array_get_length (sweep); i++) {
+    JsonObject *s = json_array_get_object_element (sweep, i);
+    g_autofree char *name = g_strdup_printf ("  student, manual : automatic = 1 : %g",
+        json_object_get_double_member (s, "rho"));
+    add_row (rows, name, scores_of (s));
+  }
+}
+
+JsonNode *
+dd_distill_table (JsonObject *results)
+{
+  JsonArray *rows = json_array_new ();
+  JsonObject *spec = json_object_get_object_member (results, "spec");
+  JsonArray *rounds = json_object_get_array_member (results, "rounds");
+  for (guint i = 0; i < json_array_get_length (rounds); i++)
+    add_round (rows, spec, json_array_get_object_element (rounds, i));
+  JsonArray *baselines = json_object_get_array_member (results, "baselines");
+  for (guint i = 0; i < json_array_get_length (baselines); i++) {
+    JsonObject *b = json_array_get_object_element (baselines, i);
+    g_autofree char *name = g_strdup_printf ("supervised: %s",
+        json_object_get_string_member (b, "name"));
+    add_row (rows, name, scores_of (b));
+  }
+  return json_node_init_array (json_node_alloc (), rows);
+}
+
+/* A score in percent, or "-" where there was no truth. */
+static void
+cell (GString *s, JsonObject *scores, const char *name)
+{
+  double v = json_object_get_double_member (scores, name);
+  if (v < 0)
+    g_string_append_printf (s, " %6s", "-");
+  else
+    g_string_append_printf (s, " %6.1f", 100 * v);
+}
+
+static double
+ap (JsonObject *row, const char *kind)
+{
+  return json_object_get_double_member (json_object_get_object_member (row, kind), "AP");
+}
+
+static void
+labels_line (GString *s, JsonObject *round)
+{
+  JsonObject *l = json_object_get_object_member (round, "labels");
+  g_string_append_printf (s, "automatic labels, round %" G_GINT64_FORMAT ": %"
+      G_GINT64_FORMAT " on %" G_GINT64_FORMAT " images (%.2f per image)",
+      json_object_get_int_member (round, "round"),
+      json_object_get_int_member (l, "labels"), json_object_get_int_member (l, "images"),
+      json_object_get_double_member (l, "labels_per_image"));
+  JsonNode *truth = json_object_get_member (l, "scores_vs_truth");
+  if (truth && JSON_NODE_HOLDS_OBJECT (truth)) {
+    JsonObject *t = json_node_get_object (truth);
+    g_string_append_printf (s, "; against the truth: keypoint AP %.1f, box AP %.1f",
+        100 * ap (t, "keypoints"), 100 * ap (t, "boxes"));
+  }
+  g_string_append (s, "\n");
+}
+
+char *
+dd_distill_table_text (JsonObject *results)
+{
+  GString *s = g_string_new (NULL);
+  JsonObject *spec = json_object_get_object_member (results, "spec");
+  g_string_append_printf (s, "\nData distillation, experiment %s: model %s, "
+      "benchmark %s; %" G_GINT64_FORMAT " labeled images, %" G_GINT64_FORMAT
+      " unlabeled, evaluated on %" G_GINT64_FORMAT " (%s)\n\n",
+      json_object_get_string_member (results, "experiment"),
+      json_object_get_string_member (spec, "model"),
+      json_object_get_string_member (spec, "benchmark"),
+      json_object_get_int_member (results, "labeled_images"),
+      json_object_get_int_member (results, "unlabeled_images"),
+      json_object_get_int_member (results, "val_images"),
+      json_object_get_string_member (spec, "val"));
+  g_string_append_printf (s, "%-52s %20s   %20s\n", "", "keypoint AP", "box AP");
+  g_string_append_printf (s, "%-52s %6s %6s %6s   %6s %6s %6s\n", "", "AP", "AP50",
+      "AP75", "AP", "AP50", "AP75");
+  JsonArray *rows = json_object_get_array_member (results, "table");
+  static const char *const shown[] = { "AP", "AP50", "AP75" };
+  for (guint i = 0; i < json_array_get_length (rows); i++) {
+    JsonObject *row = json_array_get_object_element (rows, i);
+    g_string_append_printf (s, "%-52s", json_object_get_string_member (row, "name"));
+    for (int k = 0; k < 3; k++)
+      cell (s, json_object_get_object_member (row, "keypoints"), shown[k]);
+    g_string_append (s, "  ");
+    for (int k = 0; k < 3; k++)
+      cell (s, json_object_get_object_member (row, "boxes"), shown[k]);
+    g_string_append (s, "\n");
+  }
+  JsonArray *rounds = json_object_get_array_member (results, "rounds");
+  guint n_rows = json_array_get_length (rows);
+  if (n_rows >= 3) {
+    /* Rows 0 and 2: the supervised teacher and the first student. */
+    JsonObject *sup = json_array_get_object_element (rows, 0);
+    JsonObject *stu = json_array_get_object_element (rows, 2);
+    g_string_append_printf (s, "\nstudent - supervised: %+.1f keypoint AP, %+.1f box AP\n",
+        100 * (ap (stu, "keypoints") - ap (sup, "keypoints")),
+        100 * (ap (stu, "boxes") - ap (sup, "boxes")));
+  }
+  for (guint i = 0; i < json_array_get_length (rounds); i++)
+    labels_line (s, json_array_get_object_element (rounds, i));
+  return g_string_free (s, FALSE);
+}

@@ -1,0 +1,19 @@
+/* The results of `ddistill distill` as a table like the paper's Table 1:
+ * one row per model (supervised, the teacher with test-time transforms,
+ * the student, then the rho sweep and the baselines), keypoint and box AP
+ * in percent. */
+#ifndef DD_TOOLS_DISTILL_REPORT_H
+#define DD_TOOLS_DISTILL_REPORT_H
+
+#include <json-glib/json-glib.h>
+
+/* The rows, from a results object without "table": [{"name", "keypoints":
+ * {...}, "boxes": {...}}]. */
+JsonNode *dd_distill_table (JsonObject *results);
+
+/* The table as text (with the gain of the student over the supervised
+ * teacher, and what the automatic labels were), from a results object
+ * with "table". */
+char *dd_distill_table_text (JsonObject *results);
+
+#endif
