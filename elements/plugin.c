@@ -8,6 +8,9 @@
 #include "elements/ddcorpussrc.h"
 #include "elements/dddatasetsrc.h"
 #include "elements/dddatasetsink.h"
+#include "elements/ddensemble.h"
+#include "elements/ddinfer.h"
+#include "elements/ddlabel.h"
 #include "elements/ddoverlay.h"
 #include "elements/ddsampler.h"
 #include "elements/ddtrain.h"
@@ -21,6 +24,9 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (ddsampler, plugin);
   ok |= GST_ELEMENT_REGISTER (ddtransform, plugin);
   ok |= GST_ELEMENT_REGISTER (dddatasetsink, plugin);
+  ok |= GST_ELEMENT_REGISTER (ddinfer, plugin);
+  ok |= GST_ELEMENT_REGISTER (ddensemble, plugin);
+  ok |= GST_ELEMENT_REGISTER (ddlabel, plugin);
   ok |= GST_ELEMENT_REGISTER (dddatasetsrc, plugin);
   ok |= GST_ELEMENT_REGISTER (ddoverlay, plugin);
   ok |= GST_ELEMENT_REGISTER (ddtrain, plugin);

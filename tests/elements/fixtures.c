@@ -4,6 +4,10 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "model/detector.h"
+#include "model/model_dir.h"
+#include "nn/checkpoint.h"
+
 gboolean gst_plugin_ddistill_register (void);
 
 void
@@ -76,6 +80,29 @@ fixture_make_video (const char *path, fixture_codec codec, int frames,
   gst_object_unref (pipeline);
   g_free (desc);
   g_free (enc_text);
+}
+
+char *
+fixture_make_model (const char *parent, uint64_t seed)
+{
+  char err[1024];
+  char *dir = g_build_filename (parent, "model", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0777), ==, 0);
+  g_autofree char *ckpt = g_build_filename (parent, "init.safetensors", NULL);
+  dd_backend *be = dd_backend_new ("reference", err, sizeof err);
+  g_assert_nonnull (be);
+  dd_detector *det = dd_detector_load ("tiny", err, sizeof err);
+  g_assert_nonnull (det);
+  g_assert_cmpint (dd_detector_setup (det, be, DD_NET_TRAIN, 1, 64, 64, err,
+          sizeof err), ==, 0);
+  g_assert_cmpint (dd_detector_init_weights (det, seed, err, sizeof err), ==, 0);
+  g_assert_cmpint (dd_checkpoint_save (det->net, ckpt, err, sizeof err), ==, 0);
+  g_assert_cmpint (dd_model_dir_save (det, ckpt, dir, 64, 64, err, sizeof err),
+      ==, 0);
+  g_remove (ckpt);
+  dd_detector_free (det);
+  dd_backend_free (be);
+  return dir;
 }
 
 GList *

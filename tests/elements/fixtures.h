@@ -5,6 +5,7 @@
 #define DD_TESTS_ELEMENTS_FIXTURES_H
 
 #include <gst/gst.h>
+#include <stdint.h>
 
 /* gst_init, the plugin registered statically, and g_test_init. */
 void fixture_init (int *argc, char ***argv);
@@ -24,6 +25,11 @@ typedef enum {
  * "ball" by default when NULL) at `fps`, with a keyframe every `gop`. */
 void fixture_make_video (const char *path, fixture_codec codec, int frames,
     int fps, int gop, const char *pattern);
+
+/* A model folder (model.json + model.safetensors) in `parent`: the
+ * `tiny` preset (64x64 input, 17 keypoints) with seeded random weights,
+ * as `ddistill train` would leave it. Returns its path. */
+char *fixture_make_model (const char *parent, uint64_t seed);
 
 /* Runs `pipeline` to EOS or error; returns the messages of type `types`
  * posted meanwhile (a GList of GstMessage, free with g_list_free_full
