@@ -12,6 +12,7 @@
 #include "model/model_dir.h"
 #include "model/model_error.h"
 #include "model/predict.h"
+#include "predict_sheet.h"
 
 static const char summary[] =
     "Runs a trained model (the folder `ddistill train --out DIR` leaves) on images\n"
@@ -31,6 +32,11 @@ static const char summary[] =
     "the keypoint threshold, 0.1) and v = 1 where only the regression from the\n"
     "centre placed them, as COCO marks occluded keypoints; pycocotools' OKS reads\n"
     "the positions only.\n"
+    "\n"
+    "With --draw: a sheet of the first images, detections in green with their\n"
+    "score, the skeleton (left limbs blue, right red), keypoints the heatmap saw as\n"
+    "dots and those placed by the regression alone as rings, and a dataset's\n"
+    "labelled boxes dashed in white.\n"
     "\n"
     "Exit status: 0 done, 1 failure (reported), 2 bad usage.";
 
@@ -119,10 +125,11 @@ number_images (GArray *images)
   }
 }
 
-/* The images of a dataset; category_of[c] is class c's category id. */
+/* The images of a dataset; category_of[c] is class c's category id. The
+ * dataset is handed back in *truth for drawing its labels. */
 static gboolean
 read_dataset (const char *json, const char *image_dir, const dd_detector *det,
-              GArray *out, int *category_of, GError **error)
+              GArray *out, int *category_of, dd_coco_dataset **truth, GError **error)
 {
   g_autofree char *folder = g_path_get_dirname (json);
   const char *dir = image_dir ? image_dir : folder;
@@ -149,7 +156,7 @@ read_dataset (const char *json, const char *image_dir, const dd_detector *det,
       ok = FALSE;
     }
   }
-  dd_coco_dataset_free (ds);
+  *truth = ds;
   return ok;
 }
 
@@ -191,7 +198,36 @@ typedef struct {
   const int *category_of;
   JsonBuilder *out;
   int n_detections;
+  dd_predict_sheet *sheet;      /* NULL: no --draw */
+  int draw_count;
+  const dd_coco_dataset *truth; /* the dataset's labels, or NULL */
 } predictor;
+
+/* The labels of image `id` (copies of the annotations, not of their
+ * keypoints). */
+static GArray *
+truth_of (const dd_coco_dataset *ds, int64_t id)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (dd_coco_annotation));
+  for (guint i = 0; ds && i < ds->annotations->len; i++) {
+    const dd_coco_annotation *a = &g_array_index (ds->annotations, dd_coco_annotation, i);
+    if (a->image_id == id)
+      g_array_append_val (out, *a);
+  }
+  return out;
+}
+
+static void
+draw (predictor *p, const image_entry *entry, const dd_image *img,
+      const dd_detection *dets, int n)
+{
+  if (!p->sheet || dd_predict_sheet_count (p->sheet) >= p->draw_count)
+    return;
+  GArray *truth = truth_of (p->truth, entry->id);
+  dd_predict_sheet_add (p->sheet, img, dets, n, p->truth ? (dd_coco_annotation *) truth->data
+                        : NULL, (int) truth->len);
+  g_array_unref (truth);
+}
 
 static gboolean
 predict_batch (predictor *p, const image_entry *entries, int n, GError **error)
@@ -216,8 +252,10 @@ predict_batch (predictor *p, const image_entry *entries, int n, GError **error)
     for (int j = 0; ok && j < counts[i]; j++)
       add_detection (p->out, entries[i].id, p->category_of[dets[i][j].class_index],
                      &dets[i][j], p->params.keypoint_threshold);
-    if (ok)
+    if (ok) {
       p->n_detections += counts[i];
+      draw (p, &entries[i], images[i], dets[i], counts[i]);
+    }
     dd_image_free (images[i]);
     g_free (dets[i]);
   }
@@ -238,9 +276,15 @@ write_results (JsonBuilder *b, const char *path, GError **error)
   return g_file_set_contents (path, with_newline, -1, error);
 }
 
+typedef struct {
+  const char *path;             /* NULL: no sheet */
+  int count;
+  double min_score;
+} draw_options;
+
 static int
 predict (const char *model, const char *images, const char *image_dir, const char *out,
-         double threshold, const char *device, int batch)
+         double threshold, const char *device, int batch, const draw_options *d)
 {
   g_autoptr (GError) error = NULL;
   char err[1024];
@@ -260,12 +304,13 @@ predict (const char *model, const char *images, const char *image_dir, const cha
   int *category_of = g_new (int, det->n_classes);
   for (int c = 0; c < det->n_classes; c++)
     category_of[c] = c + 1;
+  dd_coco_dataset *truth = NULL;
   gboolean ok;
   if (g_file_test (images, G_FILE_TEST_IS_DIR)) {
     ok = list_folder (images, list, &error);
     number_images (list);
   } else if (g_str_has_suffix (images, ".json")) {
-    ok = read_dataset (images, image_dir, det, list, category_of, &error);
+    ok = read_dataset (images, image_dir, det, list, category_of, &truth, &error);
   } else {
     ok = read_list (images, list, &error);
     number_images (list);
@@ -276,8 +321,11 @@ predict (const char *model, const char *images, const char *image_dir, const cha
     ok = FALSE;
   }
   predictor p = { det, .batch = batch, .category_of = category_of,
-                  .out = json_builder_new () };
+                  .out = json_builder_new (), .truth = truth, .draw_count = d->count };
   dd_decode_params_defaults (&p.params);
+  if (d->path)
+    p.sheet = dd_predict_sheet_new (det, 4, 2.0, (float) d->min_score,
+                                    p.params.keypoint_threshold);
   p.params.min_score = (float) threshold;
   json_builder_begin_array (p.out);
   for (guint i = 0; ok && i < list->len; i += (guint) batch) {
@@ -286,12 +334,15 @@ predict (const char *model, const char *images, const char *image_dir, const cha
   }
   json_builder_end_array (p.out);
   ok = ok && write_results (p.out, out, &error);
+  ok = ok && (!p.sheet || dd_predict_sheet_write (p.sheet, d->path, &error));
   if (ok)
     fprintf (stderr, "ddistill predict: %d detections in %u images: %s\n",
              p.n_detections, list->len, out);
   else
     fprintf (stderr, "ddistill predict: %s\n", error->message);
   g_object_unref (p.out);
+  dd_predict_sheet_free (p.sheet);
+  dd_coco_dataset_free (truth);
   g_free (category_of);
   g_array_unref (list);
   dd_detector_free (det);
@@ -314,6 +365,8 @@ dd_cmd_predict (int argc, char **argv)
       *device = NULL;
   double threshold = 0.05;
   int batch = 8;
+  g_autofree char *draw_path = NULL;
+  draw_options draw = { .count = 12, .min_score = 0.3 };
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model,
       "The model folder (model.json and model.safetensors)", "DIR" },
@@ -327,6 +380,13 @@ dd_cmd_predict (int argc, char **argv)
     { "device", 0, 0, G_OPTION_ARG_STRING, &device,
       "Backend: cpu (oneDNN, default), cuda, or reference", "NAME" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Images per forward pass (default 8)", "B" },
+    { "draw", 0, 0, G_OPTION_ARG_FILENAME, &draw_path,
+      "Also draw the first images with their detections (and a dataset's labels) into "
+      "FILE.png", "FILE.png" },
+    { "draw-count", 0, 0, G_OPTION_ARG_INT, &draw.count,
+      "How many images --draw shows (default 12)", "N" },
+    { "draw-score", 0, 0, G_OPTION_ARG_DOUBLE, &draw.min_score,
+      "The lowest score --draw shows (default 0.3)", "T" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("");
@@ -344,5 +404,9 @@ dd_cmd_predict (int argc, char **argv)
     return usage_error (ctx, "--score-threshold is a score: 0 to 1");
   if (batch < 1 || batch > 1024)
     return usage_error (ctx, "--batch takes 1 to 1024 images");
-  return predict (model, images, image_dir, out, threshold, device ? device : "cpu", batch);
+  if (draw.count < 1)
+    return usage_error (ctx, "--draw-count takes a positive number of images");
+  draw.path = draw_path;
+  return predict (model, images, image_dir, out, threshold, device ? device : "cpu", batch,
+                  &draw);
 }

@@ -90,10 +90,17 @@ test_train_predict_eval (void)
   g_assert_true (g_file_test (weights, G_FILE_TEST_IS_REGULAR));
   g_autofree char *val = path ("data", "val.json");
   g_autofree char *dets = path ("val-detections.json", NULL);
+  g_autofree char *sheet = path ("sheet.png", NULL);
   const char *predict[] = { "predict", "--model", model, "--images", val, "--out", dets,
-                            "--device", "reference", "--score-threshold", "0.02", NULL };
+                            "--device", "reference", "--score-threshold", "0.02",
+                            "--draw", sheet, "--draw-count", "4", NULL };
   g_assert_cmpint (run (predict, "detections in 6 images"), ==, 0);
   check_results (dets, 0.02, TRUE);
+  g_autofree char *png = NULL;
+  gsize png_len;
+  g_assert_true (g_file_get_contents (sheet, &png, &png_len, NULL));
+  g_assert_cmpuint (png_len, >, 8);
+  g_assert_true (memcmp (png, "\x89PNG\r\n\x1a\n", 8) == 0);
   const char *kp_eval[] = { "eval", val, dets, "--iou-type", "keypoints", "--json", NULL };
   g_assert_cmpint (run (kp_eval, NULL), ==, 0);
   const char *box_eval[] = { "eval", val, dets, "--iou-type", "bbox", NULL };
