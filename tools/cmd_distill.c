@@ -10,6 +10,7 @@
 #include "benchmark_tree.h"
 #include "distill_report.h"
 #include "experiment_spec.h"
+#include "label_pipeline.h"
 #include "label_set.h"
 #include "model/detector.h"
 #include "model/model_dir.h"
@@ -26,8 +27,8 @@ static const char summary[] =
     "  1. trains a teacher on the labelled split (dddatasetsrc ! ddtrain);\n"
     "  2. runs it on test-time transforms of every image of the unlabelled split\n"
     "     (sampled from its videos first, through ddcorpussrc ! ddsampler) and\n"
-    "  3. ensembles the passes into hard labels, selected by count matching\n"
-    "     against the labelled split (lib/distill);\n"
+    "  3. ensembles the passes (dddatasetsrc ! ddlabel), then selects hard labels\n"
+    "     by count matching against the labelled split (lib/distill);\n"
     "  4. trains a student from the initial weights on manual and automatic\n"
     "     labels mixed in every minibatch (ddtrain's labeled and automatic pads)\n"
     "     with the longer schedule; then evaluates every model on the validation\n"
@@ -125,10 +126,15 @@ open_corpus (experiment *x, const dd_tree_split *s, GError **error)
   if (!x->corpus_json
       || !(x->corpus = read_set (x->corpus_json, x->corpus_images, error)))
     return FALSE;
-  if (s->videos)
-    return TRUE;
-  g_autofree char *truth = split_json (x, s->name, s->hidden_truth);
-  x->truth = read_set (truth, x->data, error);
+  g_autofree char *truth = split_json (x, s->name, s->hidden_truth || s->videos);
+  if (!s->videos) {
+    x->truth = read_set (truth, x->data, error);
+    return x->truth != NULL;
+  }
+  /* A video split's truth is per frame of each clip: the sampled ones'. */
+  dd_coco_dataset *clips = dd_coco_read (truth, error);
+  x->truth = clips ? dd_video_frames_truth (x->corpus, clips, error) : NULL;
+  dd_coco_dataset_free (clips);
   return x->truth != NULL;
 }
 
@@ -313,23 +319,39 @@ labels_json (const dd_label_outcome *o, const char *file, JsonNode *vs_truth)
   return json_node_init_object (json_node_alloc (), l);
 }
 
+/* Steps 2 and 3 through the elements (label_pipeline.h), the selection
+ * through lib/distill (label_set.h). */
 static gboolean
 make_labels (experiment *x, const char *teacher, const char *file,
     dd_label_outcome *o, GError **error)
 {
+  char err[1024];
+  dd_detector *model = dd_model_dir_load (teacher, err, sizeof err);
+  if (!model) {
+    g_set_error (error, DD_EXPERIMENT_ERROR, 0, "%s", err);
+    return FALSE;
+  }
   g_autofree char *folder = g_path_get_dirname (file);
-  dd_tta_predictor *p = dd_tta_predictor_new (teacher, x->be, x->e->transforms,
-      &x->rules, error);
   JsonObject *prov = json_object_new ();
   json_object_set_string_member (prov, "teacher", teacher);
   json_object_set_string_member (prov, "corpus", x->corpus_json);
   json_object_set_string_member (prov, "calibrated_with", x->labeled_json);
+  json_object_set_string_member (prov, "pipeline", "dddatasetsrc ! ddlabel ! appsink");
   JsonNode *provenance = json_node_init_object (json_node_alloc (), prov);
-  gboolean ok = p && g_mkdir_with_parents (folder, 0755) == 0
-      && dd_label_set (p, x->e->ensemble, x->corpus, x->labeled, provenance, file, o,
-      error);
+  dd_labeler *l = dd_labeler_new ((const char *const *) model->classes,
+      model->n_classes, model->n_keypoints, x->labeled, x->corpus, error);
+  dd_label_pipeline p = {
+    .corpus_json = x->corpus_json, .images = x->corpus_images, .corpus = x->corpus,
+    .teacher = teacher, .transforms = x->e->transforms, .rules = x->e->ensemble,
+    .device = x->device,
+  };
+  g_autofree char *passes = NULL;
+  gboolean ok = l && g_mkdir_with_parents (folder, 0755) == 0
+      && dd_label_pipeline_run (&p, dd_labeler_add, l, &passes, error)
+      && dd_labeler_finish (l, passes, x->e->ensemble, provenance, file, o, error);
   json_node_unref (provenance);
-  dd_tta_predictor_free (p);
+  dd_labeler_free (l);
+  dd_detector_free (model);
   return ok;
 }
 

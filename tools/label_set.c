@@ -7,24 +7,65 @@
 #include "model_scores.h"
 #include "predict_set.h"
 
-/* The first pass keeps every image's candidates: the thresholds are known
- * only once the whole corpus was seen. */
-typedef struct {
+struct dd_labeler {
+  char **classes;
+  int n_classes;
+  const dd_coco_dataset *labeled, *corpus;
+  dd_labeled_stats stats;
   dd_calibrator *calibrator;
-  GPtrArray *candidates;        /* GArray of dd_detection, per image */
-} gather;
+  /* Every image's candidates, kept whole: the thresholds are known only
+   * once the whole corpus was seen. */
+  GPtrArray *candidates;        /* GArray of dd_detection per image, NULL: not yet */
+  gint64 start_us;
+};
 
-static gboolean
-gather_image (guint i, const GArray *dets, void *user, GError **error)
+dd_labeler *
+dd_labeler_new (const char *const *classes, int n_classes, int n_keypoints,
+    const dd_coco_dataset *labeled, const dd_coco_dataset *corpus, GError **error)
 {
-  (void) i;
-  gather *g = user;
-  if (!dd_calibrator_add_image (g->calibrator, (const dd_detection *) dets->data,
+  dd_labeler *l = g_new0 (dd_labeler, 1);
+  if (!dd_labeled_stats_from_coco (labeled, classes, n_classes, &l->stats, error)) {
+    g_free (l);
+    return NULL;
+  }
+  l->classes = g_strdupv ((char **) classes);
+  l->n_classes = n_classes;
+  l->labeled = labeled;
+  l->corpus = corpus;
+  l->calibrator = dd_calibrator_new (n_classes, n_keypoints);
+  l->candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_ptr_array_set_size (l->candidates, (gint) corpus->images->len);
+  l->start_us = g_get_monotonic_time ();
+  return l;
+}
+
+void
+dd_labeler_free (dd_labeler *l)
+{
+  if (!l)
+    return;
+  dd_calibrator_free (l->calibrator);
+  g_ptr_array_unref (l->candidates);
+  dd_labeled_stats_clear (&l->stats);
+  g_strfreev (l->classes);
+  g_free (l);
+}
+
+gboolean
+dd_labeler_add (guint i, const GArray *dets, void *labeler, GError **error)
+{
+  dd_labeler *l = labeler;
+  if (i >= l->candidates->len || g_ptr_array_index (l->candidates, i)) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "image %u of the corpus "
+        "came twice (or does not exist): each must be labelled once", i);
+    return FALSE;
+  }
+  if (!dd_calibrator_add_image (l->calibrator, (const dd_detection *) dets->data,
           (int) dets->len, error))
     return FALSE;
   GArray *copy = g_array_sized_new (FALSE, FALSE, sizeof (dd_detection), dets->len);
   g_array_append_vals (copy, dets->data, dets->len);
-  g_ptr_array_add (g->candidates, copy);
+  l->candidates->pdata[i] = copy;
   return TRUE;
 }
 
@@ -40,7 +81,7 @@ category_of (const dd_coco_dataset *labeled, const char *name)
 }
 
 static JsonNode *
-describe (dd_tta_predictor *teacher, const char *rules, const dd_thresholds *t,
+describe (const char *transforms, const char *rules, const dd_thresholds *t,
     JsonNode *provenance)
 {
   JsonNode *n = provenance && JSON_NODE_HOLDS_OBJECT (provenance)
@@ -49,8 +90,7 @@ describe (dd_tta_predictor *teacher, const char *rules, const dd_thresholds *t,
   JsonObject *o = json_node_get_object (n);
   json_object_set_string_member (o, "method", "data distillation: test-time "
       "transforms, ensemble, count-matched thresholds");
-  json_object_set_string_member (o, "transforms",
-      dd_tta_predictor_transform_names (teacher));
+  json_object_set_string_member (o, "transforms", transforms);
   json_object_set_string_member (o, "ensemble", rules);
   json_object_set_member (o, "thresholds", dd_thresholds_to_json (t));
   return n;
@@ -58,25 +98,22 @@ describe (dd_tta_predictor *teacher, const char *rules, const dd_thresholds *t,
 
 /* The selected labels of every image, as a COCO dataset. */
 static dd_coco_dataset *
-select_labels (dd_tta_predictor *teacher, const dd_coco_dataset *corpus,
-    const dd_coco_dataset *labeled, GPtrArray *candidates, const dd_thresholds *t,
-    int64_t *n_labels)
+select_labels (const dd_labeler *l, const dd_thresholds *t, int64_t *n_labels)
 {
   dd_coco_dataset *ds = dd_coco_dataset_new ();
-  for (guint j = 0; j < labeled->categories->len; j++)
-    dd_coco_add_category (ds, &g_array_index (labeled->categories, dd_coco_category, j));
-  int n_classes;
-  const char *const *classes = dd_tta_predictor_classes (teacher, &n_classes);
+  for (guint j = 0; j < l->labeled->categories->len; j++)
+    dd_coco_add_category (ds, &g_array_index (l->labeled->categories,
+            dd_coco_category, j));
   *n_labels = 0;
-  for (guint i = 0; i < corpus->images->len; i++) {
-    const dd_coco_image *im = &g_array_index (corpus->images, dd_coco_image, i);
+  for (guint i = 0; i < l->corpus->images->len; i++) {
+    const dd_coco_image *im = &g_array_index (l->corpus->images, dd_coco_image, i);
     dd_coco_add_image (ds, im);
-    GArray *dets = g_ptr_array_index (candidates, i);
+    GArray *dets = g_ptr_array_index (l->candidates, i);
     for (guint j = 0; j < dets->len; j++) {
       const dd_detection *d = &g_array_index (dets, dd_detection, j);
       if (!dd_thresholds_keep (t, d))
         continue;
-      int category = category_of (labeled, classes[d->class_index]);
+      int category = category_of (l->labeled, l->classes[d->class_index]);
       if (category < 0)
         continue;
       dd_coco_annotation a;
@@ -91,37 +128,46 @@ select_labels (dd_tta_predictor *teacher, const dd_coco_dataset *corpus,
 }
 
 gboolean
+dd_labeler_finish (dd_labeler *l, const char *transforms, const char *rules,
+    JsonNode *provenance, const char *out_json, dd_label_outcome *outcome,
+    GError **error)
+{
+  memset (outcome, 0, sizeof *outcome);
+  for (guint i = 0; i < l->candidates->len; i++)
+    if (!g_ptr_array_index (l->candidates, i)) {
+      const dd_coco_image *im = &g_array_index (l->corpus->images, dd_coco_image, i);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "image %" G_GINT64_FORMAT
+          " (%s) was never labelled: the labeling stopped early", im->id, im->file_name);
+      return FALSE;
+    }
+  if (!dd_calibrator_finish (l->calibrator, &l->stats, &outcome->thresholds, error))
+    return FALSE;
+  outcome->images = dd_calibrator_n_images (l->calibrator);
+  outcome->candidates = dd_calibrator_n_candidates (l->calibrator);
+  dd_coco_dataset *ds = select_labels (l, &outcome->thresholds, &outcome->labels);
+  ds->provenance = describe (transforms, rules, &outcome->thresholds, provenance);
+  gboolean ok = dd_coco_write (ds, out_json, error);
+  dd_coco_dataset_free (ds);
+  outcome->seconds = (g_get_monotonic_time () - l->start_us) / 1e6;
+  if (!ok)
+    dd_thresholds_clear (&outcome->thresholds);
+  return ok;
+}
+
+gboolean
 dd_label_set (dd_tta_predictor *teacher, const char *ensemble_rules,
     const dd_coco_dataset *corpus, const dd_coco_dataset *labeled,
     JsonNode *provenance, const char *out_json, dd_label_outcome *outcome,
     GError **error)
 {
   memset (outcome, 0, sizeof *outcome);
-  gint64 start = g_get_monotonic_time ();
   int n_classes;
   const char *const *classes = dd_tta_predictor_classes (teacher, &n_classes);
-  dd_labeled_stats stats;
-  if (!dd_labeled_stats_from_coco (labeled, classes, n_classes, &stats, error))
-    return FALSE;
-  gather g = {
-    .calibrator = dd_calibrator_new (n_classes, dd_tta_predictor_n_keypoints (teacher)),
-    .candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref),
-  };
-  gboolean ok = dd_predict_set (teacher, corpus, "labels", gather_image, &g, error)
-      && dd_calibrator_finish (g.calibrator, &stats, &outcome->thresholds, error);
-  if (ok) {
-    outcome->images = dd_calibrator_n_images (g.calibrator);
-    outcome->candidates = dd_calibrator_n_candidates (g.calibrator);
-    dd_coco_dataset *ds = select_labels (teacher, corpus, labeled, g.candidates,
-        &outcome->thresholds, &outcome->labels);
-    ds->provenance = describe (teacher, ensemble_rules, &outcome->thresholds,
-        provenance);
-    ok = dd_coco_write (ds, out_json, error);
-    dd_coco_dataset_free (ds);
-  }
-  dd_calibrator_free (g.calibrator);
-  g_ptr_array_unref (g.candidates);
-  dd_labeled_stats_clear (&stats);
-  outcome->seconds = (g_get_monotonic_time () - start) / 1e6;
+  dd_labeler *l = dd_labeler_new (classes, n_classes,
+      dd_tta_predictor_n_keypoints (teacher), labeled, corpus, error);
+  gboolean ok = l && dd_predict_set (teacher, corpus, "labels", dd_labeler_add, l, error)
+      && dd_labeler_finish (l, dd_tta_predictor_transform_names (teacher),
+      ensemble_rules, provenance, out_json, outcome, error);
+  dd_labeler_free (l);
   return ok;
 }

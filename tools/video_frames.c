@@ -67,3 +67,54 @@ dd_video_frames_extract (const char *videos, int per_video, uint64_t seed,
   }
   return coco;
 }
+
+/* A frame's key: its video's path (relative in the truth, a file URI in
+ * the frames) and time; matched by the relative path's suffix. */
+static const dd_coco_image *
+find_truth (const dd_coco_dataset *truth, const dd_coco_image *frame)
+{
+  for (guint i = 0; i < truth->images->len; i++) {
+    const dd_coco_image *t = &g_array_index (truth->images, dd_coco_image, i);
+    if (t->timestamp_ns != frame->timestamp_ns || !t->source_uri || !frame->source_uri)
+      continue;
+    g_autofree char *tail = g_strconcat ("/", t->source_uri, NULL);
+    if (g_str_has_suffix (frame->source_uri, tail))
+      return t;
+  }
+  return NULL;
+}
+
+dd_coco_dataset *
+dd_video_frames_truth (const dd_coco_dataset *frames, const dd_coco_dataset *truth,
+    GError **error)
+{
+  dd_coco_dataset *ds = dd_coco_dataset_new ();
+  for (guint j = 0; j < truth->categories->len; j++)
+    dd_coco_add_category (ds, &g_array_index (truth->categories, dd_coco_category, j));
+  GHashTable *frame_of = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint i = 0; i < frames->images->len; i++) {
+    const dd_coco_image *f = &g_array_index (frames->images, dd_coco_image, i);
+    const dd_coco_image *t = find_truth (truth, f);
+    if (!t) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "frame %" G_GINT64_FORMAT
+          " (%s at %" G_GINT64_FORMAT " ns) is not in the truth of its videos",
+          f->id, f->source_uri ? f->source_uri : "no video", f->timestamp_ns);
+      g_hash_table_destroy (frame_of);
+      dd_coco_dataset_free (ds);
+      return NULL;
+    }
+    dd_coco_add_image (ds, f);
+    g_hash_table_insert (frame_of, (gpointer) &t->id, (gpointer) &f->id);
+  }
+  for (guint j = 0; j < truth->annotations->len; j++) {
+    dd_coco_annotation a = g_array_index (truth->annotations, dd_coco_annotation, j);
+    const int64_t *id = g_hash_table_lookup (frame_of, &a.image_id);
+    if (!id)
+      continue;
+    a.image_id = *id;
+    a.id = (int64_t) ds->annotations->len + 1;
+    dd_coco_add_annotation (ds, &a);
+  }
+  g_hash_table_destroy (frame_of);
+  return ds;
+}

@@ -197,6 +197,40 @@ test_distill (void)
     check_png (plots, figures[i]);
 }
 
+/* The dissimilar setting: frames sampled from the test benchmark's clips
+ * (3 per clip, 2 clips) through ddcorpussrc and ddsampler, labelled by the
+ * teacher of the first run (found again in the same folder), their labels
+ * measured against the clips' per-frame truth. */
+static void
+test_video_frames (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
+  g_autofree char *spec = g_build_filename (tmp_dir, "video.json", NULL);
+  g_assert_true (g_file_set_contents (spec, "{\"name\": \"video\", \"benchmark\": "
+          "\"test\", \"model\": \"tiny\", \"size\": 32, \"seed\": 1, "
+          "\"labeled\": \"labeled-35\", \"unlabeled\": \"video-180\", "
+          "\"video_frames\": 3, \"val\": \"val\", \"teacher\": {\"iterations\": 40, "
+          "\"batch\": 4}, \"student\": {\"iterations\": 20, \"batch\": 4}, "
+          "\"transforms\": \"factors=0.75,1,1.25,flip\", \"curve_points\": 2}", -1,
+          NULL));
+  g_autofree char *o = NULL, *e = NULL;
+  g_assert_cmpint (run (&o, &e, "distill", "--spec", spec, "--out", out, NULL), ==, 0);
+  g_assert_nonnull (strstr (e, "teacher   done before"));
+  g_assert_nonnull (strstr (e, "sampling"));
+  g_autofree char *file = g_build_filename (out, "video", "results.json", NULL);
+  JsonParser *parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, file, NULL));
+  JsonObject *res = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (json_object_get_int_member (res, "unlabeled_images"), ==, 6);
+  JsonObject *r = json_array_get_object_element (json_object_get_array_member (res,
+          "rounds"), 0);
+  JsonObject *labels = object (r, "labels");
+  g_assert_cmpint (json_object_get_int_member (labels, "images"), ==, 6);
+  check_scores (object (labels, "scores_vs_truth"));
+  check_model (object (r, "student"), 20, 2, TRUE);
+  g_object_unref (parser);
+}
+
 static void
 test_usage (void)
 {
@@ -244,6 +278,7 @@ main (int argc, char **argv)
   g_assert_nonnull (tmp_dir);
   g_test_add_func ("/distill/usage", test_usage);
   g_test_add_func ("/distill/end-to-end", test_distill);
+  g_test_add_func ("/distill/video-frames", test_video_frames);
   int status = g_test_run ();
   remove_tree (tmp_dir);
   g_free (tmp_dir);
