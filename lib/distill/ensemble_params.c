@@ -188,10 +188,16 @@ dd_ensemble_params_to_string (const dd_ensemble_params *p)
     const number_key *k = &number_keys[i];
     const char *field = (const char *) p + k->offset;
     char num[G_ASCII_DTOSTR_BUF_SIZE];
-    if (k->integer)
+    if (k->integer) {
       g_snprintf (num, sizeof num, "%d", *(const int *) field);
-    else
-      g_ascii_dtostr (num, sizeof num, *(const double *) field);
+    } else {
+      /* 15 digits read back exactly for every value a person types (0.8,
+       * not 0.80000000000000004); 17 for any other. */
+      double v = *(const double *) field;
+      g_ascii_formatd (num, sizeof num, "%.15g", v);
+      if (g_ascii_strtod (num, NULL) != v)
+        g_ascii_formatd (num, sizeof num, "%.17g", v);
+    }
     g_string_append_printf (s, ",%s=%s", k->name, num);
   }
   return g_string_free (s, FALSE);

@@ -399,6 +399,7 @@ test_params (void)
   char *again = dd_ensemble_params_to_string (&q);
   CHECK (strcmp (text, again) == 0);
   CHECK (q.soft_sigma == 0.3 && q.decode_max_detections == 20 && !q.vote);
+  CHECK (strstr (text, ",vote-iou=0.8,") && strstr (text, ",sigma=0.3,"));
   g_free (again);
   CHECK (dd_ensemble_params_parse (&q, "", &error));
   again = dd_ensemble_params_to_string (&q);
