@@ -28,10 +28,10 @@ static const char summary[] =
     "when every name is a number (COCO's 000000123456.jpg), otherwise 1, 2, ... in\n"
     "the listed order, and the category id of class i is i + 1.\n"
     "\n"
-    "Keypoints have v = 2 where the keypoint heatmap saw them (a peak of at least\n"
-    "the keypoint threshold, 0.1) and v = 1 where only the regression from the\n"
-    "centre placed them, as COCO marks occluded keypoints; pycocotools' OKS reads\n"
-    "the positions only.\n"
+    "Keypoints have v = 2 where the keypoint heatmap saw them (a value of at least\n"
+    "--keypoint-threshold, 0.1) and v = 1 where only the regression from the centre\n"
+    "placed them, as COCO marks occluded keypoints; pycocotools' OKS reads the\n"
+    "positions only.\n"
     "\n"
     "With --draw: a sheet of the first images, detections in green with their\n"
     "score, the skeleton (left limbs blue, right red), keypoints the heatmap saw as\n"
@@ -284,7 +284,8 @@ typedef struct {
 
 static int
 predict (const char *model, const char *images, const char *image_dir, const char *out,
-         double threshold, const char *device, int batch, const draw_options *d)
+         double threshold, double keypoint_threshold, const char *device, int batch,
+         const draw_options *d)
 {
   g_autoptr (GError) error = NULL;
   char err[1024];
@@ -323,10 +324,11 @@ predict (const char *model, const char *images, const char *image_dir, const cha
   predictor p = { det, .batch = batch, .category_of = category_of,
                   .out = json_builder_new (), .truth = truth, .draw_count = d->count };
   dd_decode_params_defaults (&p.params);
+  p.params.min_score = (float) threshold;
+  p.params.keypoint_threshold = (float) keypoint_threshold;
   if (d->path)
     p.sheet = dd_predict_sheet_new (det, 4, 2.0, (float) d->min_score,
                                     p.params.keypoint_threshold);
-  p.params.min_score = (float) threshold;
   json_builder_begin_array (p.out);
   for (guint i = 0; ok && i < list->len; i += (guint) batch) {
     int n = (int) MIN ((guint) batch, list->len - i);
@@ -363,7 +365,7 @@ dd_cmd_predict (int argc, char **argv)
 {
   g_autofree char *model = NULL, *images = NULL, *image_dir = NULL, *out = NULL,
       *device = NULL;
-  double threshold = 0.05;
+  double threshold = 0.05, keypoint_threshold = 0.1;
   int batch = 8;
   g_autofree char *draw_path = NULL;
   draw_options draw = { .count = 12, .min_score = 0.3 };
@@ -377,6 +379,9 @@ dd_cmd_predict (int argc, char **argv)
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "The results file to write", "FILE.json" },
     { "score-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
       "Leave out detections scored below T (default 0.05)", "T" },
+    { "keypoint-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &keypoint_threshold,
+      "Keypoint heatmap peaks below T do not snap keypoints, and keypoints placed below "
+      "it get v = 1 (default 0.1; above 1: keep every regressed keypoint)", "T" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &device,
       "Backend: cpu (oneDNN, default), cuda, or reference", "NAME" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Images per forward pass (default 8)", "B" },
@@ -407,6 +412,8 @@ dd_cmd_predict (int argc, char **argv)
   if (draw.count < 1)
     return usage_error (ctx, "--draw-count takes a positive number of images");
   draw.path = draw_path;
-  return predict (model, images, image_dir, out, threshold, device ? device : "cpu", batch,
-                  &draw);
+  if (!(keypoint_threshold >= 0.0))
+    return usage_error (ctx, "--keypoint-threshold takes a number >= 0");
+  return predict (model, images, image_dir, out, threshold, keypoint_threshold,
+                  device ? device : "cpu", batch, &draw);
 }

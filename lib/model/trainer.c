@@ -1,9 +1,9 @@
 #include "model/trainer.h"
 
 #include <errno.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "data/augment.h"
