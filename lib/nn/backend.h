@@ -67,8 +67,14 @@ struct dd_backend {
 dd_backend *dd_backend_new (const char *name, char *err, size_t err_len);
 void dd_backend_free (dd_backend *be);
 
+/* The i-th backend built into this program ("reference" first, then "cpu"
+ * where oneDNN was found, "cuda" where CUDA was), NULL past the last: tests
+ * loop over these so that every backend built is tested. */
+const char *dd_backend_name (size_t i);
+
 /* Constructors of the built-in backends (backend.c dispatches by name). */
 dd_backend *dd_backend_reference_new (char *err, size_t err_len);
+/* Built when DD_HAVE_DNNL is defined (lib/nn/backend_cpu.c). */
 dd_backend *dd_backend_cpu_new (char *err, size_t err_len);
 /* Built when DD_HAVE_CUDA is defined (lib/nn/backend_cuda.c). */
 dd_backend *dd_backend_cuda_new (char *err, size_t err_len);

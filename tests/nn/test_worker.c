@@ -2,8 +2,8 @@
  * order they were submitted, each exactly once; results and error messages
  * come back to the submitter, synchronously or later; several threads
  * submit at once; shutdown finishes the running job and cancels the queued
- * ones; a backend that cannot be created is reported; the cpu backend's
- * oneDNN work runs on the worker. */
+ * ones; a backend that cannot be created is reported; every backend
+ * built does its work on the worker. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,33 +265,52 @@ test_unknown_backend (void)
   CHECK (strstr (err, "no-such-backend") != NULL);
 }
 
-/* oneDNN's work on the worker: fill and read back through the cpu backend. */
+/* Each backend built does its work on the worker (oneDNN's OpenMP pool, a
+ * CUDA device's stream): fill and read back. Without a CUDA device the cuda
+ * backend is skipped, as in test_cuda_backend. */
+typedef struct fill_job {
+  const char *backend;
+  float host[1000];
+} fill_job;
+
 static int
-fill_on_cpu (dd_backend *be, void *arg, char *err, size_t err_len)
+fill_on_backend (dd_backend *be, void *arg, char *err, size_t err_len)
 {
-  float *host = arg;
+  fill_job *job = arg;
   float *p = be->ops->alloc (be, 1000);
   if (!p) {
     snprintf (err, err_len, "out of memory");
     return -1;
   }
   be->ops->fill (be, p, 2.5f, 1000);
-  be->ops->download (be, host, p, 1000);
+  be->ops->download (be, job->host, p, 1000);
   be->ops->free (be, p);
-  return strcmp (be->ops->name, "cpu") == 0 ? 0 : -1;
+  return strcmp (be->ops->name, job->backend) == 0 ? 0 : -1;
 }
 
 static void
-test_cpu_backend_on_worker (void)
+test_backends_on_worker (void)
 {
-  dd_worker *w = start ("cpu");
-  if (!w)
-    return;
-  static float host[1000];
-  char err[256];
-  CHECK (dd_worker_run (w, fill_on_cpu, host, err, sizeof err) == 0);
-  CHECK (host[0] == 2.5f && host[999] == 2.5f);
-  dd_worker_free (w);
+  for (size_t i = 0; dd_backend_name (i); i++) {
+    static fill_job job;
+    job.backend = dd_backend_name (i);
+    memset (job.host, 0, sizeof job.host);
+    char err[256];
+    dd_worker *w = dd_worker_new (job.backend, err, sizeof err);
+    if (!w && strstr (err, "no CUDA device")) {
+      fprintf (stderr, "%s on the worker: skipped: %s\n", job.backend, err);
+      continue;
+    }
+    if (!w) {
+      fprintf (stderr, "%s\n", err);
+      check_failures++;
+      continue;
+    }
+    CHECK (dd_worker_run (w, fill_on_backend, &job, err, sizeof err) == 0);
+    CHECK (job.host[0] == 2.5f && job.host[999] == 2.5f);
+    fprintf (stderr, "%s on the worker: ok\n", job.backend);
+    dd_worker_free (w);
+  }
 }
 
 int
@@ -302,6 +321,6 @@ main (void)
   RUN_TEST (test_many_submitters);
   RUN_TEST (test_shutdown_with_pending_jobs);
   RUN_TEST (test_unknown_backend);
-  RUN_TEST (test_cpu_backend_on_worker);
+  RUN_TEST (test_backends_on_worker);
   return check_exit_status ();
 }
