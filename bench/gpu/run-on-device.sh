@@ -211,8 +211,9 @@ if os.path.exists(log):
             t = json.loads(line)
             t.pop("env", None)
             kept.write(json.dumps(t) + "\n")
-            # Newer meson names a test "suite - project:name".
-            name = t["name"].rpartition(":")[2]
+            # meson writes "name", "project:suite / name" or (newer ones)
+            # "suite - project:name".
+            name = t["name"].rpartition(":")[2].rpartition(" / ")[2]
             summary["tests"][name] = {"result": t["result"], "seconds": round(t["duration"], 2)}
             if gpus > 0 and "no CUDA device" in t.get("stderr", "") + t.get("stdout", ""):
                 summary["tests"][name]["no_device"] = True
