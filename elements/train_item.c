@@ -134,9 +134,9 @@ dd_train_item_encode (const dd_train_item *item, const dd_augment_params *p,
   int *classes = g_new (int, MAX (r.annotations->len, 1));
   for (guint i = 0, j = 0; i < r.annotations->len; i++, j++) {
     const dd_coco_annotation *a = &g_array_index (r.annotations, dd_coco_annotation, i);
-    while (item->annotations[j].id != a->id)
+    while (j + 1 < item->n_annotations && item->annotations[j].id != a->id)
       j++;
-    classes[i] = item->classes[j];
+    classes[i] = item->classes[MIN (j, item->n_annotations - 1)];
   }
   dd_detector_image_to_input (r.image, input);
   dd_targets_encode (t, slot, (const dd_coco_annotation *) r.annotations->data, classes,
