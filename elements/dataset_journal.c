@@ -381,46 +381,83 @@ double_element (JsonArray *a, guint i)
   return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_double (n) : 0.0;
 }
 
-static gboolean
-add_annotations (dd_coco_writer *w, JsonArray *anns, gint64 image_id,
-    gint64 *next_ann_id, GError **error)
+/* An annotation of the journal as the detection it was made from (box
+ * corners, score, keypoints with their scores): what calibration and
+ * selection read. */
+static void
+annotation_to_detection (JsonObject *a, const dd_coco_dataset *categories,
+    dd_detection *d)
 {
-  for (guint i = 0; anns && i < json_array_get_length (anns); i++) {
-    JsonNode *an = json_array_get_element (anns, i);
-    if (!JSON_NODE_HOLDS_OBJECT (an))
-      continue;
-    JsonObject *a = json_node_get_object (an);
-    JsonArray *kps = array_member (a, "keypoints");
-    dd_coco_annotation ann = {
-      .id = (*next_ann_id)++,
-      .image_id = image_id,
-      .category_id = (int) json_object_get_int_member_with_default (a,
-          "category_id", 0),
-      .n_keypoints = kps ? (int) MIN (json_array_get_length (kps) / 3,
-          DD_MAX_KEYPOINTS) : 0,
-      .has_score = json_object_has_member (a, "score"),
-      .score = json_object_get_double_member_with_default (a, "score", 0.0),
-    };
-    JsonArray *bbox = array_member (a, "bbox");
-    for (guint k = 0; k < 4; k++)
-      ann.bbox[k] = double_element (bbox, k);
-    ann.area = ann.bbox[2] * ann.bbox[3];
-    float kp[3 * DD_MAX_KEYPOINTS];
-    for (int k = 0; k < 3 * ann.n_keypoints; k++)
-      kp[k] = (float) double_element (kps, (guint) k);
-    for (int k = 0; k < ann.n_keypoints; k++)
-      ann.num_keypoints += kp[3 * k + 2] > 0;
-    ann.keypoints = ann.n_keypoints ? kp : NULL;
-    if (!dd_coco_writer_add_annotation (w, &ann, error))
+  JsonArray *bbox = array_member (a, "bbox");
+  JsonArray *kps = array_member (a, "keypoints");
+  JsonArray *scores = array_member (a, "keypoint_scores");
+  double x = double_element (bbox, 0), y = double_element (bbox, 1);
+  *d = (dd_detection) {
+    .class_index = dd_coco_find_category (categories, (int)
+        json_object_get_int_member_with_default (a, "category_id", 0)),
+    .box = { (float) x, (float) y, (float) (x + double_element (bbox, 2)),
+      (float) (y + double_element (bbox, 3)) },
+    .score = (float) json_object_get_double_member_with_default (a, "score",
+        0.0),
+    .n_keypoints = kps ? (int) MIN (json_array_get_length (kps) / 3,
+        DD_MAX_KEYPOINTS) : 0,
+  };
+  for (int k = 0; k < d->n_keypoints; k++)
+    d->keypoints[k] = (dd_keypoint) { (float) double_element (kps, 3 * k),
+      (float) double_element (kps, 3 * k + 1),
+      (float) double_element (scores, k) };
+}
+
+/* The COCO annotation of a journal annotation: as written, or selected by
+ * `select` (FALSE: not kept), keypoints below its keypoint score written
+ * as not labelled, as tools/label_set.c writes automatic labels. */
+static gboolean
+to_coco (JsonObject *a, const dd_coco_dataset *categories,
+    const dd_thresholds *select, dd_coco_annotation *ann, float *kp)
+{
+  JsonArray *bbox = array_member (a, "bbox");
+  JsonArray *kps = array_member (a, "keypoints");
+  *ann = (dd_coco_annotation) {
+    .category_id = (int) json_object_get_int_member_with_default (a,
+        "category_id", 0),
+    .n_keypoints = kps ? (int) MIN (json_array_get_length (kps) / 3,
+        DD_MAX_KEYPOINTS) : 0,
+    .has_score = json_object_has_member (a, "score"),
+    .score = json_object_get_double_member_with_default (a, "score", 0.0),
+  };
+  for (guint k = 0; k < 4; k++)
+    ann->bbox[k] = double_element (bbox, k);
+  ann->area = ann->bbox[2] * ann->bbox[3];
+  for (int k = 0; k < 3 * ann->n_keypoints; k++)
+    kp[k] = (float) double_element (kps, (guint) k);
+  if (select) {
+    dd_detection d;
+    annotation_to_detection (a, categories, &d);
+    if (d.class_index < 0 || !dd_thresholds_keep (select, &d))
       return FALSE;
+    for (int k = 0; k < d.n_keypoints; k++)
+      if (d.keypoints[k].score < select->keypoint_score)
+        kp[3 * k] = kp[3 * k + 1] = kp[3 * k + 2] = 0.0f;
+      else
+        kp[3 * k + 2] = 2.0f;
   }
+  for (int k = 0; k < ann->n_keypoints; k++)
+    ann->num_keypoints += kp[3 * k + 2] > 0;
+  ann->keypoints = ann->n_keypoints ? kp : NULL;
   return TRUE;
 }
 
+typedef struct {
+  dd_coco_writer *w;
+  const dd_coco_dataset *categories;
+  const dd_thresholds *select;
+  gint64 next_ann_id;
+} coco_out;
+
 static gboolean
-add_frame_to_coco (dd_coco_writer *w, JsonObject *o, gint64 *next_ann_id,
-    GError **error)
+add_frame_to_coco (JsonObject *o, void *user, GError **error)
 {
+  coco_out *c = user;
   dd_coco_image image = {
     .id = json_object_get_int_member_with_default (o, "id", 0),
     .file_name = (char *) json_object_get_string_member_with_default (o,
@@ -432,14 +469,99 @@ add_frame_to_coco (dd_coco_writer *w, JsonObject *o, gint64 *next_ann_id,
     .timestamp_ns = json_object_get_int_member_with_default (o,
         "timestamp_ns", -1),
   };
-  return dd_coco_writer_add_image (w, &image, error)
-      && add_annotations (w, array_member (o, "annotations"), image.id,
-      next_ann_id, error);
+  if (!dd_coco_writer_add_image (c->w, &image, error))
+    return FALSE;
+  JsonArray *anns = array_member (o, "annotations");
+  for (guint i = 0; anns && i < json_array_get_length (anns); i++) {
+    JsonNode *an = json_array_get_element (anns, i);
+    dd_coco_annotation ann;
+    float kp[3 * DD_MAX_KEYPOINTS];
+    if (!JSON_NODE_HOLDS_OBJECT (an) || !to_coco (json_node_get_object (an),
+            c->categories, c->select, &ann, kp))
+      continue;
+    ann.id = c->next_ann_id++;
+    ann.image_id = image.id;
+    if (!dd_coco_writer_add_annotation (c->w, &ann, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Calls `fn` on every frame line of the journal, in order. */
+static gboolean
+each_line (dd_dataset_journal *j,
+    gboolean (*fn) (JsonObject *frame, void *user, GError **error),
+    void *user, GError **error)
+{
+  FILE *f = g_fopen (j->path, "rb");
+  if (f == NULL) {
+    int err = errno;
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+        "cannot read the journal %s: %s", j->path, g_strerror (err));
+    return FALSE;
+  }
+  char *buf = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  gboolean ok = TRUE;
+  for (guint line_no = 1; ok && (n = getline (&buf, &cap, f)) > 0; line_no++) {
+    if (line_no == 1)
+      continue;
+    JsonNode *node = parse_line (buf, n - 1);
+    if (node == NULL) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+          "journal %s changed while the dataset was written from it (line %u)",
+          j->path, line_no);
+      ok = FALSE;
+      break;
+    }
+    ok = fn (json_node_get_object (node), user, error);
+    json_node_unref (node);
+  }
+  free (buf);
+  fclose (f);
+  return ok;
+}
+
+typedef struct {
+  const dd_coco_dataset *categories;
+  gboolean (*fn) (const dd_detection *, int, void *, GError **);
+  void *user;
+} candidates_out;
+
+static gboolean
+frame_candidates (JsonObject *o, void *user, GError **error)
+{
+  candidates_out *c = user;
+  JsonArray *anns = array_member (o, "annotations");
+  guint n = anns ? json_array_get_length (anns) : 0;
+  dd_detection *dets = g_new (dd_detection, MAX (n, 1));
+  int kept = 0;
+  for (guint i = 0; i < n; i++) {
+    JsonNode *an = json_array_get_element (anns, i);
+    if (JSON_NODE_HOLDS_OBJECT (an))
+      annotation_to_detection (json_node_get_object (an), c->categories,
+          &dets[kept++]);
+  }
+  gboolean ok = c->fn (dets, kept, c->user, error);
+  g_free (dets);
+  return ok;
+}
+
+gboolean
+dd_dataset_journal_each_frame (dd_dataset_journal *j,
+    const dd_coco_dataset *categories,
+    gboolean (*fn) (const dd_detection *candidates, int n, void *user,
+        GError **error), void *user, GError **error)
+{
+  candidates_out c = { categories, fn, user };
+  return each_line (j, frame_candidates, &c, error);
 }
 
 gboolean
 dd_dataset_journal_finish (dd_dataset_journal *j, const char *coco_name,
-    const dd_coco_dataset *categories, GError **error)
+    const dd_coco_dataset *categories, const dd_thresholds *select,
+    GError **error)
 {
   g_autofree char *coco_path = g_build_filename (j->dir, coco_name, NULL);
   dd_coco_dataset *head = dd_coco_dataset_new ();
@@ -449,41 +571,17 @@ dd_dataset_journal_finish (dd_dataset_journal *j, const char *coco_name,
   JsonNode *prov = json_object_get_member (json_node_get_object (j->header),
       "provenance");
   head->provenance = prov ? json_node_copy (prov) : NULL;
-  dd_coco_writer *w = dd_coco_writer_new (coco_path, head, error);
+  if (select && head->provenance && JSON_NODE_HOLDS_OBJECT (head->provenance))
+    json_object_set_member (json_node_get_object (head->provenance),
+        "thresholds", dd_thresholds_to_json (select));
+  coco_out c = { NULL, categories, select, 1 };
+  c.w = dd_coco_writer_new (coco_path, head, error);
   dd_coco_dataset_free (head);
-  if (w == NULL)
+  if (c.w == NULL)
     return FALSE;
-  FILE *f = g_fopen (j->path, "rb");
-  if (f == NULL) {
-    int err = errno;
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
-        "cannot read the journal %s: %s", j->path, g_strerror (err));
-    dd_coco_writer_abort (w);
+  if (!each_line (j, add_frame_to_coco, &c, error)) {
+    dd_coco_writer_abort (c.w);
     return FALSE;
   }
-  char *buf = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  gint64 next_ann_id = 1;
-  gboolean ok = TRUE;
-  for (guint line_no = 1; ok && (n = getline (&buf, &cap, f)) > 0; line_no++) {
-    if (line_no == 1)
-      continue;
-    JsonNode *node = parse_line (buf, n - 1);
-    ok = node != NULL && add_frame_to_coco (w, json_node_get_object (node),
-        &next_ann_id, error);
-    if (node == NULL)
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-          "journal %s changed while the dataset was written from it (line %u)",
-          j->path, line_no);
-    if (node)
-      json_node_unref (node);
-  }
-  free (buf);
-  fclose (f);
-  if (!ok) {
-    dd_coco_writer_abort (w);
-    return FALSE;
-  }
-  return dd_coco_writer_finish (w, error);
+  return dd_coco_writer_finish (c.w, error);
 }

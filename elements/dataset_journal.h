@@ -27,6 +27,7 @@
 
 #include "data/coco.h"
 #include "data/image.h"
+#include "distill/thresholds.h"
 #include "model/detection.h"
 
 typedef struct dd_dataset_journal dd_dataset_journal;
@@ -79,11 +80,24 @@ guint64 dd_dataset_journal_torn_bytes (const dd_dataset_journal *j);
 char *dd_dataset_journal_append (dd_dataset_journal *j,
     const dd_journal_frame *frame, GError **error);
 
+/* Calls `fn` with every frame's annotations in the journal, in order, as
+ * the detections they were made from (class: the position of their
+ * category in `categories`, -1 when it is not there; box corners; score;
+ * keypoints with their scores): the candidates that calibration counts. */
+gboolean dd_dataset_journal_each_frame (dd_dataset_journal *j,
+    const dd_coco_dataset *categories,
+    gboolean (*fn) (const dd_detection *candidates, int n, void *user,
+        GError **error), void *user, GError **error);
+
 /* Writes DIR/coco_name from the journal, atomically: images in journal
  * order with ids 1, 2, ..., annotations numbered in the same order, the
  * categories given (they must be those of the header), and the header's
- * provenance. */
+ * provenance. With `select`, only the annotations passing its class
+ * thresholds are written, keypoints below its keypoint score as not
+ * labelled (0, 0, 0) and the others visible, and the thresholds join the
+ * provenance (its "thresholds" member). */
 gboolean dd_dataset_journal_finish (dd_dataset_journal *j,
-    const char *coco_name, const dd_coco_dataset *categories, GError **error);
+    const char *coco_name, const dd_coco_dataset *categories,
+    const dd_thresholds *select, GError **error);
 
 #endif

@@ -25,7 +25,11 @@
  * Detections below `score-threshold` are left out; keypoints below
  * `keypoint-threshold` are written as not labelled (0, 0, 0). A detection's
  * class is the position of its category in `categories` (COCO's person
- * by default).
+ * by default). With `labeled` (the manually labelled set), the thresholds
+ * are calibrated at EOS by count matching over every frame of the
+ * dataset, as the paper chooses them (lib/distill/calibrate.h), applied
+ * to the COCO file and recorded in its provenance; the journal keeps all
+ * candidates, so leave the static thresholds at 0 then.
  *
  * ## Example launch line
  * |[
@@ -37,6 +41,7 @@
 #include <gst/video/video.h>
 #include <string.h>
 
+#include "distill/calibrate.h"
 #include "elements/coco_person.h"
 #include "elements/dataset_journal.h"
 #include "elements/dddetectionsmeta.h"
@@ -68,6 +73,7 @@ enum {
   PROP_SCORE_THRESHOLD,
   PROP_KEYPOINT_THRESHOLD,
   PROP_PROVENANCE,
+  PROP_LABELED,
   PROP_RESUME,
   PROP_POST_MESSAGES,
   PROP_FRAMES_WRITTEN,
@@ -83,6 +89,7 @@ typedef struct {
   gchar *categories_path;
   gdouble score_threshold, keypoint_threshold;
   gchar *provenance;
+  gchar *labeled;
   gboolean resume;
 } run_settings;
 
@@ -93,6 +100,7 @@ run_settings_clear (run_settings *r)
   g_free (r->coco_file);
   g_free (r->categories_path);
   g_free (r->provenance);
+  g_free (r->labeled);
   memset (r, 0, sizeof *r);
 }
 
@@ -107,6 +115,7 @@ struct _DdDatasetSink {
   gchar *categories_path;
   gdouble score_threshold, keypoint_threshold;
   gchar *provenance;
+  gchar *labeled;
   gboolean resume;
   gboolean post_messages;
   guint64 frames_written, frames_skipped;
@@ -216,6 +225,8 @@ build_provenance (const run_settings *run, GError **error)
   json_object_set_double_member (w, "score_threshold", run->score_threshold);
   json_object_set_double_member (w, "keypoint_threshold",
       run->keypoint_threshold);
+  if (run->labeled)
+    json_object_set_string_member (w, "calibrated_on", run->labeled);
   json_object_set_object_member (o, "dataset_writer", w);
   JsonNode *node = json_node_init_object (json_node_alloc (), o);
   json_object_unref (o);
@@ -263,6 +274,7 @@ dd_dataset_sink_start (GstBaseSink *sink)
     .score_threshold = self->score_threshold,
     .keypoint_threshold = self->keypoint_threshold,
     .provenance = g_strdup (self->provenance),
+    .labeled = g_strdup (self->labeled),
     .resume = self->resume,
   };
   GST_OBJECT_UNLOCK (self);
@@ -483,6 +495,45 @@ dd_dataset_sink_render (GstBaseSink *sink, GstBuffer *buf)
   return write_frame (self, buf, &f);
 }
 
+static gboolean
+add_candidates (const dd_detection *dets, int n, void *user, GError **error)
+{
+  return dd_calibrator_add_image (user, dets, n, error);
+}
+
+/* The thresholds that make the automatic labels as many per image as the
+ * labeled set's (count matching, lib/distill/calibrate.h), over every
+ * frame in the journal; the dataset's categories are the classes. */
+static gboolean
+calibrate (DdDatasetSink *self, dd_thresholds *out, GError **error)
+{
+  dd_coco_dataset *labeled = dd_coco_read (self->run.labeled, error);
+  if (labeled == NULL)
+    return FALSE;
+  GArray *cats = self->categories->categories;
+  const char **names = g_new0 (const char *, cats->len + 1);
+  int n_keypoints = 0;
+  for (guint i = 0; i < cats->len; i++) {
+    const dd_coco_category *c = &g_array_index (cats, dd_coco_category, i);
+    names[i] = c->name;
+    n_keypoints = MAX (n_keypoints, c->n_keypoints);
+  }
+  dd_labeled_stats stats;
+  gboolean ok = dd_labeled_stats_from_coco (labeled, names, (int) cats->len,
+      &stats, error);
+  if (ok) {
+    dd_calibrator *c = dd_calibrator_new ((int) cats->len, n_keypoints);
+    ok = dd_dataset_journal_each_frame (self->journal, self->categories,
+        add_candidates, c, error)
+        && dd_calibrator_finish (c, &stats, out, error);
+    dd_calibrator_free (c);
+    dd_labeled_stats_clear (&stats);
+  }
+  g_free (names);
+  dd_coco_dataset_free (labeled);
+  return ok;
+}
+
 /* At EOS the COCO file is written from the journal, before EOS goes on to
  * the application: when it sees EOS, the dataset is complete. */
 static gboolean
@@ -495,8 +546,13 @@ dd_dataset_sink_event (GstBaseSink *sink, GstEvent *event)
     GST_OBJECT_UNLOCK (self);
     const gchar *coco = self->run.coco_file;
     GError *e = NULL;
-    gboolean ok = dd_dataset_journal_finish (self->journal, coco,
-        self->categories, &e);
+    dd_thresholds thresholds = { 0 };
+    gboolean calibrated = self->run.labeled != NULL;
+    gboolean ok = (!calibrated || calibrate (self, &thresholds, &e))
+        && dd_dataset_journal_finish (self->journal, coco, self->categories,
+        calibrated ? &thresholds : NULL, &e);
+    if (calibrated)
+      dd_thresholds_clear (&thresholds);
     if (!ok) {
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("%s", e->message), (NULL));
       g_error_free (e);
@@ -554,6 +610,10 @@ dd_dataset_sink_set_property (GObject *object, guint prop_id,
       g_free (self->provenance);
       self->provenance = g_value_dup_string (value);
       break;
+    case PROP_LABELED:
+      g_free (self->labeled);
+      self->labeled = g_value_dup_string (value);
+      break;
     case PROP_RESUME:
       self->resume = g_value_get_boolean (value);
       break;
@@ -598,6 +658,9 @@ dd_dataset_sink_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_PROVENANCE:
       g_value_set_string (value, self->provenance);
       break;
+    case PROP_LABELED:
+      g_value_set_string (value, self->labeled);
+      break;
     case PROP_RESUME:
       g_value_set_boolean (value, self->resume);
       break;
@@ -625,6 +688,7 @@ dd_dataset_sink_finalize (GObject *object)
   g_free (self->coco_file);
   g_free (self->categories_path);
   g_free (self->provenance);
+  g_free (self->labeled);
   dd_dataset_journal_close (self->journal);
   if (self->categories)
     dd_coco_dataset_free (self->categories);
@@ -681,6 +745,13 @@ dd_dataset_sink_class_init (DdDatasetSinkClass *klass)
           "A JSON object recorded as the dataset's provenance (teacher, "
           "transforms, calibration), beside the writer's own settings", NULL,
           RW_READY));
+  g_object_class_install_property (gobject_class, PROP_LABELED,
+      g_param_spec_string ("labeled", "Labeled set",
+          "The manually labelled COCO set: at EOS, each class's score "
+          "threshold and the keypoint threshold are chosen so that the "
+          "automatic labels are as many per image as its labels (count "
+          "matching), applied to the COCO file and recorded in its "
+          "provenance (the journal keeps every candidate)", NULL, RW_READY));
   g_object_class_install_property (gobject_class, PROP_RESUME,
       g_param_spec_boolean ("resume", "Resume",
           "Continue a dataset whose journal is in the location, skipping "

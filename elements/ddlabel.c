@@ -8,10 +8,16 @@
  * "scales=96:224:32,flip", "list=1x;0.5xf", ...) ensembled by `rules`.
  * A bin that builds the fan-out a user would otherwise type by hand:
  *
- *   sink ─ tee ┬─ queue ─────────────────────────────────────── ddensemble.frame
- *              └─ videoconvert ! RGB ! ddtransform letterbox ─ tee ┬─ queue ! ddtransform (pass 0) ! ddinfer ─ ddensemble.sink_0
- *                                                                  ├─ ...
- *                                                                  └─ queue ! ddtransform (pass N) ! ddinfer ─ ddensemble.sink_N ─ src
+ *   sink ─ tee ┬─ queue ─────────────────────────────────────────────── ddensemble.frame
+ *              └─ queue ! videoconvert ! RGB ! ddtransform letterbox ─ tee ┬─ queue ! ddtransform (pass 0) ! ddinfer ─ ddensemble.sink_0
+ *                                                                          ├─ ...
+ *                                                                          └─ queue ! ddtransform (pass N) ! ddinfer ─ ddensemble.sink_N ─ src
+ *
+ * Every branch has a thread of its own (the queues): the thread that
+ * feeds the bin must never wait for the passes, or a renegotiation on the
+ * pass side (a new video's caps), which waits for the pass queues to
+ * drain, would wait for ddensemble, which waits for the frame the feeding
+ * thread has not pushed yet.
  *
  * As `ddistill distill` labels (tools/tta_predictor.h), each frame is
  * letterboxed into the model's input size (the canvas), the spec is
@@ -204,7 +210,8 @@ build (DdLabel *self)
   gboolean ok = plan_passes (self, &s, &cw, &ch, passes, &n, names);
   GstElement *tee = ok ? make (self, "tee") : NULL;
   GstElement *frame_queue = tee ? make (self, "queue") : NULL;
-  GstElement *convert = frame_queue ? make (self, "videoconvert") : NULL;
+  GstElement *pass_queue = frame_queue ? make (self, "queue") : NULL;
+  GstElement *convert = pass_queue ? make (self, "videoconvert") : NULL;
   GstElement *rgb = convert ? make (self, "capsfilter") : NULL;
   GstElement *canvas = rgb ? make (self, "ddtransform") : NULL;
   GstElement *fanout = canvas ? make (self, "tee") : NULL;
@@ -220,7 +227,8 @@ build (DdLabel *self)
     g_object_set (ensemble, "rules", s.rules, NULL);
     ok = gst_element_link (tee, frame_queue)
         && link_request (self, frame_queue, ensemble, "frame")
-        && gst_element_link_many (tee, convert, rgb, canvas, fanout, NULL);
+        && gst_element_link_many (tee, pass_queue, convert, rgb, canvas,
+        fanout, NULL);
   }
   for (int i = 0; ok && i < n; i++) {
     GstElement *q = make (self, "queue");

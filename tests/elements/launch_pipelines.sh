@@ -8,12 +8,17 @@
 #   - watch-frames stopped by SIGINT while watching a folder holding one
 #     clip, the second clip added, then sample-frames over the folder: the
 #     very dataset (COCO file and image bytes) of one uninterrupted run;
-#   - preview-corpus writes an MP4 that decodes.
-# Arguments: the ddistill program, the pipelines folder. GST_PLUGIN_PATH
-# names the build's elements folder.
+#   - preview-corpus writes an MP4 that decodes;
+#   - label-corpus labels every 6th frame with a tiny random teacher over
+#     flip, calibrated on the labeled-35 split: a COCO dataset whose
+#     provenance holds the thresholds, its labels above them.
+# Arguments: the ddistill program, the pipelines folder, the program that
+# writes the tests' model. GST_PLUGIN_PATH names the build's elements
+# folder.
 set -euo pipefail
 ddistill=$1
 pipelines=$2
+make_model=$3
 tmp=$(mktemp -d)
 launch=
 trap '[ -n "$launch" ] && kill "$launch" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -90,3 +95,23 @@ frames=$(gst-launch-1.0 -v filesrc location="$tmp/preview.mp4" ! qtdemux \
   ! avdec_h264 ! fakesink silent=false 2>&1 | grep -c "chain" || true)
 [ "$frames" -ge 4 ] || { echo "FAIL: preview-corpus decoded $frames frames"; exit 1; }
 echo "ok preview-corpus: $frames frames"
+
+model=$("$make_model" "$tmp")
+"$pipelines/run.sh" "$pipelines/label-corpus.pipeline" CORPUS="$clips" \
+  MODEL="$model" LABELED="$tmp/synth/labeled-35.json" DATASET="$tmp/labelled" \
+  MODE=every-k INTERVAL_FRAMES=6 TRANSFORMS=flip > "$tmp/run.log" 2>&1 \
+  || { cat "$tmp/run.log"; echo "FAIL: label-corpus"; exit 1; }
+python3 - "$tmp/labelled" <<'PY'
+import json, os, sys
+d = json.load(open(os.path.join(sys.argv[1], "annotations.json")))
+assert len(d["images"]) == 6, len(d["images"])
+t = d["provenance"]["thresholds"]
+assert t["method"] == "count-matching" and t["unlabeled_images"] == 6, t
+person = t["classes"][0]
+assert person["name"] == "person", person
+for a in d["annotations"]:
+    assert person["score"] is not None and a["score"] >= person["score"], a
+    assert len(a["keypoints"]) == 51, a
+print(f"ok label-corpus: 6 frames, {len(d['annotations'])} labels, "
+      f"person >= {person['score']}")
+PY

@@ -14,6 +14,8 @@
 
 #include "data/coco.h"
 #include "data/image.h"
+#include "distill/thresholds.h"
+#include "elements/coco_person.h"
 #include "elements/dddetectionsmeta.h"
 #include "elements/ddframemeta.h"
 #include "fixtures.h"
@@ -371,6 +373,92 @@ test_bad_input (void)
   fixture_rmdir (dir);
 }
 
+/* A labeled set of 2 images with 3 people, 8 of whose 17 keypoints are
+ * labelled each. */
+static char *
+write_labeled_set (const char *dir)
+{
+  dd_coco_dataset *ds = dd_coco_dataset_new ();
+  dd_coco_person_add_category (ds);
+  for (int i = 1; i <= 2; i++) {
+    dd_coco_image im = { .id = i, .file_name = "x.jpg", .width = W,
+      .height = H, .timestamp_ns = -1 };
+    dd_coco_add_image (ds, &im);
+  }
+  float kp[3 * 17] = { 0 };
+  for (int k = 0; k < 8; k++) {
+    kp[3 * k] = 5;
+    kp[3 * k + 1] = 5;
+    kp[3 * k + 2] = 2;
+  }
+  for (int a = 1; a <= 3; a++) {
+    dd_coco_annotation ann = { .id = a, .image_id = a == 3 ? 2 : 1,
+      .category_id = 1, .bbox = { 1, 1, 10, 10 }, .area = 100,
+      .n_keypoints = 17, .num_keypoints = 8, .keypoints = kp };
+    dd_coco_add_annotation (ds, &ann);
+  }
+  char *path = path_in (dir, "labeled.json");
+  GError *error = NULL;
+  g_assert_true (dd_coco_write (ds, path, &error));
+  g_assert_no_error (error);
+  dd_coco_dataset_free (ds);
+  return path;
+}
+
+/* With a labeled set, the thresholds are chosen at EOS by count matching
+ * over the whole dataset: 1.5 people per labeled image, so 6 of the 4
+ * frames' 8 candidates; they are recorded in the provenance and applied. */
+static void
+test_calibrated (void)
+{
+  g_autofree char *dir = fixture_tmpdir ("calibrated");
+  g_autofree char *labeled = write_labeled_set (dir);
+  g_autofree char *out = path_in (dir, "ds");
+  GstElement *sink = make_sink (out, NULL);
+  g_object_set (sink, "labeled", labeled, NULL);
+  GstHarness *h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=32,"
+      "height=24,framerate=10/1");
+  const float scores[4][3] = { {0.9f, 0.8f, 0.3f}, {0.7f, 0.2f}, {0.6f},
+    {0.5f, 0.4f} };
+  const int n[4] = { 3, 2, 1, 2 };
+  for (int i = 0; i < 4; i++) {
+    GstBuffer *b = frame ("file:///v/c.mp4", (guint) i, FALSE);
+    dd_detection d[3];
+    for (int k = 0; k < n[i]; k++)
+      d[k] = person (1.0f + k, 2.0f, scores[i][k]);
+    dd_buffer_add_detections_meta (b, W, H, d, (guint) n[i]);
+    g_assert_cmpint (gst_harness_push (h, b), ==, GST_FLOW_OK);
+  }
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  dd_coco_dataset *ds = read_dataset (out);
+  g_assert_cmpuint (ds->annotations->len, ==, 6);
+  JsonObject *prov = json_node_get_object (ds->provenance);
+  dd_thresholds t;
+  GError *error = NULL;
+  g_assert_true (dd_thresholds_from_json (json_object_get_member (prov,
+              "thresholds"), &t, &error));
+  g_assert_no_error (error);
+  g_test_message ("person >= %g, keypoints >= %g", t.classes[0].score,
+      t.keypoint_score);
+  g_assert_cmpfloat (t.classes[0].score, ==, (double) 0.4f);
+  g_assert_cmpint (t.unlabeled_images, ==, 4);
+  g_assert_cmpint (t.labeled_images, ==, 2);
+  for (guint i = 0; i < ds->annotations->len; i++) {
+    const dd_coco_annotation *a = &g_array_index (ds->annotations,
+        dd_coco_annotation, i);
+    g_assert_cmpfloat (a->score, >=, t.classes[0].score);
+    /* Even keypoints score 0.9, odd ones 0.1. */
+    for (int k = 0; k < 17; k++)
+      g_assert_cmpfloat (a->keypoints[3 * k + 2], ==,
+          (k % 2 ? 0.1f : 0.9f) >= t.keypoint_score ? 2.0f : 0.0f);
+  }
+  dd_thresholds_clear (&t);
+  dd_coco_dataset_free (ds);
+  fixture_rmdir (dir);
+}
+
 /* ---- Killed mid-run ------------------------------------------------------ */
 
 static const char *self_path;
@@ -520,6 +608,7 @@ main (int argc, char **argv)
   g_test_add_func ("/datasetsink/resume", test_resume);
   g_test_add_func ("/datasetsink/journal-faults", test_journal_faults);
   g_test_add_func ("/datasetsink/bad-input", test_bad_input);
+  g_test_add_func ("/datasetsink/calibrated", test_calibrated);
   g_test_add_func ("/datasetsink/killed-and-restarted",
       test_killed_and_restarted);
   int status = g_test_run ();
