@@ -16,8 +16,9 @@
  * longer deliver (the pad is at EOS, or has already delivered a frame
  * later in the stream: branches keep their order) is ensembled from the
  * passes that came, with a warning, provided the untransformed pass is
- * among them, and dropped with a warning otherwise. Frames go out in
- * stream order.
+ * among them, and dropped with a warning otherwise; live, so is a frame
+ * the aggregator's `latency` older than the newest. Frames go out in
+ * stream order; a flush forgets the frames waiting.
  *
  * The passes share a base (the frame placed on a canvas, a letterbox or
  * the identity): the labels are made on that canvas and mapped back to the
@@ -80,6 +81,7 @@ struct _DdEnsemble {
   GHashTable *pending;          /* key -> pending_frame */
   GHashTable *last_position;    /* GstPad -> the last position it delivered (+1) */
   guint64 next_seq;
+  guint64 newest;               /* the latest position any pad delivered */
   dd_ensemble_params params;
   dd_ensembler *ensembler;
   int ensembler_keypoints;
@@ -239,6 +241,7 @@ collect_buffers (DdEnsemble *self)
         g_hash_table_replace (f->passes, pad, gst_buffer_ref (buf));
       g_hash_table_replace (self->last_position, pad,
           GSIZE_TO_POINTER (f->position + 1));
+      self->newest = MAX (self->newest, f->position);
       gst_buffer_unref (buf);
     }
   }
@@ -251,9 +254,14 @@ typedef enum {
   FRAME_HOPELESS,               /* a pad will never deliver it */
 } frame_state;
 
+/* Live, the aggregator times out when a frame is `latency` late: frames
+ * that much older than the newest one are not waited for any longer. */
 static frame_state
 state_of (DdEnsemble *self, const pending_frame *f, gboolean timeout)
 {
+  GstClockTime latency = gst_aggregator_get_latency (GST_AGGREGATOR (self));
+  gboolean late = timeout && (!GST_CLOCK_TIME_IS_VALID (latency)
+      || f->position + latency <= self->newest);
   frame_state state = FRAME_COMPLETE;
   GST_OBJECT_LOCK (self);
   for (GList *l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
@@ -264,7 +272,7 @@ state_of (DdEnsemble *self, const pending_frame *f, gboolean timeout)
       continue;
     guint64 last = GPOINTER_TO_SIZE (g_hash_table_lookup (self->last_position,
             pad));
-    if (timeout || gst_aggregator_pad_is_eos (GST_AGGREGATOR_PAD (pad))
+    if (late || gst_aggregator_pad_is_eos (GST_AGGREGATOR_PAD (pad))
         || last > f->position + 1) {
       state = FRAME_HOPELESS;
     } else {
@@ -510,6 +518,7 @@ dd_ensemble_flush (GstAggregator *agg)
   DdEnsemble *self = DD_ENSEMBLE (agg);
   g_hash_table_remove_all (self->pending);
   g_hash_table_remove_all (self->last_position);
+  self->newest = 0;
   return TRUE;
 }
 

@@ -552,6 +552,45 @@ test_ensemble_missing_passes (void)
   ensemble_rig_free (&r);
 }
 
+/* A flush forgets the frames waiting for passes: frame 0's untransformed
+ * pass, flushed, never comes out; frame 1 does, and EOS follows. */
+static void
+test_ensemble_flush (void)
+{
+  ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
+  branch before = { r.out, { pass_buffer (0, FALSE, 0.9f) }, 1, FALSE, 0 };
+  branch none = { r.pass1, { NULL }, 0, FALSE, 0 };
+  run_branches (&before, &none);
+  for (int i = 0; i < 2; i++) {
+    GstHarness *h = i ? r.pass1 : r.out;
+    g_assert_true (gst_harness_push_event (h, gst_event_new_flush_start ()));
+    g_assert_true (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+    GstSegment seg;
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    g_assert_true (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  }
+  branch plain = { r.out, { pass_buffer (100, FALSE, 0.9f) }, 1, TRUE, 0 };
+  branch mirrored = { r.pass1, { pass_buffer (100, TRUE, 0.8f) }, 1, TRUE, 0 };
+  run_branches (&plain, &mirrored);
+  GstBuffer *out = gst_harness_pull (r.out);
+  g_assert_cmpuint (dd_buffer_get_frame_meta (out)->timestamp_ns, ==, 100);
+  gst_buffer_unref (out);
+  gboolean eos = FALSE;
+  for (int i = 0; i < 100 && !eos; i++) {
+    GstEvent *ev = gst_harness_try_pull_event (r.out);
+    if (ev == NULL) {
+      g_usleep (10000);
+      continue;
+    }
+    eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+  }
+  g_assert_true (eos);
+  g_assert_null (gst_harness_try_pull (r.out));
+  g_assert_cmpuint (ensembled (&r), ==, 1);
+  ensemble_rig_free (&r);
+}
+
 /* ---- ddlabel ------------------------------------------------------------- */
 
 /* The bin's labels are the library's test-time augmentation's, to the
@@ -627,6 +666,7 @@ main (int argc, char **argv)
       test_ensemble_matches_by_identity);
   g_test_add_func ("/label/ensemble-missing-passes",
       test_ensemble_missing_passes);
+  g_test_add_func ("/label/ensemble-flush", test_ensemble_flush);
   g_test_add_func ("/label/label-matches-library", test_label_matches_library);
   int status = g_test_run ();
   fixture_rmdir (tmp);
