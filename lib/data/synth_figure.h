@@ -26,7 +26,7 @@ typedef enum {
   DD_KP_LEFT_HIP, DD_KP_RIGHT_HIP, DD_KP_LEFT_KNEE, DD_KP_RIGHT_KNEE,
   DD_KP_LEFT_ANKLE, DD_KP_RIGHT_ANKLE,
   DD_KP_COUNT
-} dd_keypoint;
+} dd_coco_joint;
 
 #define DD_SKELETON_EDGES 19
 
