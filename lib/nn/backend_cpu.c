@@ -25,7 +25,7 @@
  * two scratch buffers sized in prepare(), so forward and backward never
  * allocate; backward writes an input gradient straight into a dy that holds
  * only zeros instead of adding from scratch (cpu_grad.c); the backend's own
- * loops (ReLU, sigmoid backward, adds, fill, SGD) run on oneDNN's OpenMP
+ * loops (ReLU, sigmoid, adds, fill, SGD) run on oneDNN's OpenMP
  * threads.
  *
  * Parameter changes are seen through this table: upload, fill and sgd_step
