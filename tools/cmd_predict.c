@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "idle_threads.h"
 #include "data/coco.h"
 #include "data/image.h"
 #include "model/model_dir.h"
@@ -363,6 +364,7 @@ usage_error (GOptionContext *ctx, const char *message)
 int
 dd_cmd_predict (int argc, char **argv)
 {
+  dd_let_idle_threads_sleep (argc, argv);
   g_autofree char *model = NULL, *images = NULL, *image_dir = NULL, *out = NULL,
       *device = NULL;
   double threshold = 0.05, keypoint_threshold = 0.1;

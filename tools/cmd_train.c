@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "idle_threads.h"
 #include "model/model_dir.h"
 #include "model/trainer.h"
 
@@ -100,6 +101,7 @@ parse_count (const char *text, const char *option, guint64 max, int64_t *out,
 int
 dd_cmd_train (int argc, char **argv)
 {
+  dd_let_idle_threads_sleep (argc, argv);
   g_autofree char *model = NULL, *data = NULL, *images = NULL, *extra = NULL,
       *extra_images = NULL, *out = NULL, *device = NULL, *iters = NULL, *batch = NULL,
       *size = NULL, *seed = NULL, *every = NULL, *stop_after = NULL;
