@@ -191,6 +191,12 @@ cpu_prepare (dd_backend *be, dd_layer *l, int training, char *err, size_t err_le
                 "prepare every layer after its inputs", l->name, l->inputs[i]->name);
       return -1;
     }
+  const dd_layer *add = l->op == DD_OP_CONV2D ? l->conv.fuse_add_input : NULL;
+  if (add && !add->backend_state) {
+    snprintf (err, err_len, "layer '%s': its residual input '%s' is not prepared on the cpu "
+              "backend; prepare every layer after its inputs", l->name, add->name);
+    return -1;
+  }
   return ops_by_op[l->op]->prepare (dd_cpu_of (be), l, training, err, err_len);
 }
 

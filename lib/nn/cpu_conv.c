@@ -2,8 +2,10 @@
  *   x [N, C, H, W] in the input's layout; weight [O, C/groups, kh, kw]
  *   plain OIHW (GOIHW to oneDNN, the same bytes); bias [O];
  *   y [N, O, OH, OW] in the layout the forward kernel chose.
- * oneDNN counts dilation from 0 (dense), PyTorch from 1. fuse_relu (an
- * inference graph) is a ReLU post-op. The kernels read their own blocked
+ * oneDNN counts dilation from 0 (dense), PyTorch from 1. In an inference
+ * graph, fuse_add_input is a sum post-op (the output is created in that
+ * input's layout and starts as a copy of it, or is it) and fuse_relu a
+ * ReLU post-op after it. The kernels read their own blocked
  * weight layouts: forward keeps a reordered copy (made again only after the
  * parameters changed), backward-data reuses it when it wants the same
  * layout and reorders otherwise. Backward writes into the shared scratch
@@ -149,14 +151,27 @@ conv_release (dd_cpu *cpu, dd_layer *l)
   dd_cpu_state_free (l);
 }
 
-/* fuse_relu: a ReLU after the convolution, inside it. The caller destroys
- * *ops after the primitive descriptor was made. */
+/* The fused layers inside the convolution: the residual add (summed onto
+ * what dst holds), then the ReLU. The caller destroys *ops after the
+ * primitive descriptor was made. */
 static int
-relu_post_op (dnnl_primitive_attr_t attr, dnnl_post_ops_t *ops)
+post_ops (dnnl_primitive_attr_t attr, const dd_layer *l, dnnl_post_ops_t *ops)
 {
   return dnnl_post_ops_create (ops) == dnnl_success
-      && dnnl_post_ops_append_eltwise (*ops, 1.0f, dnnl_eltwise_relu, 0, 0) == dnnl_success
+      && (!l->conv.fuse_add_input || dnnl_post_ops_append_sum (*ops, 1.0f) == dnnl_success)
+      && (!l->conv.fuse_relu
+          || dnnl_post_ops_append_eltwise (*ops, 1.0f, dnnl_eltwise_relu, 0, 0)
+          == dnnl_success)
       && dnnl_primitive_attr_set_post_ops (attr, *ops) == dnnl_success;
+}
+
+/* The output layout: the residual input's, which the sum reads, else
+ * whatever the kernel prefers. */
+static dnnl_memory_desc_t
+dst_md (const dd_layer *l)
+{
+  return l->conv.fuse_add_input ? *dd_cpu_md (l->conv.fuse_add_input)
+      : dd_cpu_any_md (l->out_shape);
 }
 
 /* Geometry in oneDNN's terms. */
@@ -188,13 +203,13 @@ winograd_pays (dd_cpu *cpu, const dd_layer *l, int training)
     return 0;
   geometry g = geometry_of (l);
   dnnl_memory_desc_t w_any = weight_md (l, dnnl_format_tag_any), b = bias_md (l);
-  dnnl_memory_desc_t dst = dd_cpu_any_md (l->out_shape);
+  dnnl_memory_desc_t dst = dst_md (l);
   dnnl_convolution_desc_t desc;
   dnnl_primitive_desc_t pd = NULL;
   dnnl_primitive_attr_t attr = dd_cpu_attr ();
   dnnl_post_ops_t ops = NULL;
   char ignored[8];
-  int ok = attr && (!a->fuse_relu || relu_post_op (attr, &ops))
+  int ok = attr && post_ops (attr, l, &ops)
       && dnnl_dilated_convolution_forward_desc_init (
           &desc, training ? dnnl_forward_training : dnnl_forward_inference,
           dnnl_convolution_winograd, dd_cpu_md (l->inputs[0]), &w_any,
@@ -217,15 +232,15 @@ prepare_forward (dd_cpu *cpu, dd_layer *l, int training, dnnl_primitive_desc_t *
   conv_state *s = state_of (l);
   geometry g = geometry_of (l);
   dnnl_memory_desc_t w_any = weight_md (l, dnnl_format_tag_any), b = bias_md (l);
-  dnnl_memory_desc_t dst = dd_cpu_any_md (l->out_shape);
+  dnnl_memory_desc_t dst = dst_md (l);
   dnnl_convolution_desc_t desc;
   dnnl_primitive_attr_t attr = dd_cpu_attr ();
   dnnl_post_ops_t ops = NULL;
   int ok = dd_cpu_ok (attr ? dnnl_success : dnnl_out_of_memory, l, "attributes", err,
                       err_len);
-  if (ok && l->conv.fuse_relu)
-    ok = relu_post_op (attr, &ops)
-        || dd_cpu_ok (dnnl_out_of_memory, l, "ReLU post-op", err, err_len);
+  if (ok)
+    ok = post_ops (attr, l, &ops)
+        || dd_cpu_ok (dnnl_out_of_memory, l, "post-ops (fused add and ReLU)", err, err_len);
   ok = ok
       && dd_cpu_ok (dnnl_dilated_convolution_forward_desc_init (
                         &desc, training ? dnnl_forward_training : dnnl_forward_inference,
@@ -361,6 +376,9 @@ conv_forward (dd_cpu *cpu, dd_layer *l, int training)
   (void) training;
   conv_state *s = state_of (l);
   const float *w = weight_copy_get (cpu, &s->w_fwd, l, 0);
+  const dd_layer *add = l->conv.fuse_add_input;
+  if (add && add->y != l->y)
+    dd_cpu_copy (l->y, add->y, l->act_floats);
   dnnl_exec_arg_t args[4] = {
     {DNNL_ARG_SRC, dd_cpu_bind (s->src, l->inputs[0]->y)},
     {DNNL_ARG_WEIGHTS, dd_cpu_bind (s->w, w)},

@@ -2,7 +2,9 @@
  *   x [N, C, H, W], weight [O, C/groups, kh, kw] (OIHW, as PyTorch),
  *   bias [O], y [N, O, OH, OW]
  * Forward is cudnnConvolutionForward, then one kernel adds the bias and
- * applies the fused ReLU. Backward calls cuDNN with beta = 1, so the data,
+ * applies the fused ReLU. A fused residual add (an inference graph) starts
+ * y as a copy of that input (or y is it) and lets cuDNN add onto it
+ * (beta = 1). Backward calls cuDNN with beta = 1, so the data,
  * filter and bias gradients accumulate into what is there, as layer.h
  * asks.
  *
@@ -237,10 +239,17 @@ void
 dd_cuda_conv_forward (dd_cuda *cu, dd_layer *l)
 {
   const conv_state *s = l->backend_state;
+  const dd_layer *add = l->conv.fuse_add_input;
   const float one = 1.0f, zero = 0.0f;
+  if (add && add->y != l->y)
+    dd_cuda_check (cudaMemcpyAsync (l->y, add->y,
+                                    dd_shape_numel (l->out_shape) * sizeof (float),
+                                    cudaMemcpyDeviceToDevice, cu->stream),
+                   l->name, "cudaMemcpyAsync (the residual input)");
   dd_cudnn_check (cudnnConvolutionForward (cu->cudnn, &one, s->x, l->inputs[0]->y, s->w,
                                            l->weight, s->conv, s->fwd, cu->workspace,
-                                           cu->workspace_bytes, &zero, s->y, l->y),
+                                           cu->workspace_bytes, add ? &one : &zero, s->y,
+                                           l->y),
                   l->name, "cudnnConvolutionForward");
   if (l->conv.has_bias || l->conv.fuse_relu)
     dd_cuda_check (dd_cuda_bias_relu (cu->stream, l->y, l->conv.has_bias ? l->bias : NULL,

@@ -55,6 +55,12 @@ typedef struct dd_conv_attr {
   /* Set only in an inference graph (net_infer.c): ReLU applied to the
    * output inside the convolution, so no separate pass over memory. */
   int fuse_relu;
+  /* Set only in an inference graph: a residual add inside the convolution,
+   * y = conv(x) + bias + fuse_add_input->y, before the fused ReLU. That
+   * layer has this one's out_shape and comes before it; y may be its y
+   * itself, the sum then written in place (the network does so when
+   * nothing reads that output afterwards). */
+  const struct dd_layer *fuse_add_input;
 } dd_conv_attr;
 
 typedef struct dd_bn_attr {

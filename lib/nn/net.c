@@ -175,13 +175,24 @@ prepare_layers (dd_net *net, int training, char *err, size_t err_len)
   return 0;
 }
 
+/* The layer whose memory a convolution with a fused residual add sums
+ * into, in place (net_infer.c made sure nothing reads it afterwards), when
+ * the backend laid both out alike; NULL otherwise. */
+static const dd_layer *
+sums_into (const dd_layer *l)
+{
+  const dd_layer *add = l->op == DD_OP_CONV2D ? l->conv.fuse_add_input : NULL;
+  return add && add->act_floats == l->act_floats ? add : NULL;
+}
+
 static int
 alloc_activations (dd_net *net, int training, char *err, size_t err_len)
 {
   size_t y = 0, dy = 0, stats = 0;
   for (int i = 0; i < net->n_run; i++) {
     dd_layer *l = &net->run[i];
-    y += align_up (l->act_floats);
+    if (!sums_into (l))
+      y += align_up (l->act_floats);
     if (training) {
       dy += align_up (l->act_floats);
       if (l->op == DD_OP_BATCHNORM)
@@ -192,8 +203,10 @@ alloc_activations (dd_net *net, int training, char *err, size_t err_len)
     return -1;
   float *p = net->act_arena;
   for (int i = 0; i < net->n_run; i++) {
-    net->run[i].y = p;
-    p += align_up (net->run[i].act_floats);
+    dd_layer *l = &net->run[i];
+    const dd_layer *into = sums_into (l);
+    l->y = into ? into->y : p;
+    p += into ? 0 : align_up (l->act_floats);
   }
   net->dy_base = p;
   net->dy_floats = dy;
@@ -368,7 +381,8 @@ current_layer (dd_net *net, const char *name, char *err, size_t err_len)
   dd_layer *inf = net->infer_of[l - net->layers];
   if (!inf)
     snprintf (err, err_len, "%s: layer '%s' is folded into a convolution in the inference "
-              "graph; read it in DD_NET_EVAL mode", net->origin, name);
+              "graph (or a convolution sums into its memory there); read it in "
+              "DD_NET_EVAL mode", net->origin, name);
   return inf;
 }
 

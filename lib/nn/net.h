@@ -26,11 +26,13 @@
  *   DD_NET_TRAIN  forward (training or eval) and backward;
  *   DD_NET_EVAL   forward with running statistics only, the graph as
  *                 written;
- *   DD_NET_INFER  forward through the inference graph: each batch norm
- *                 folded into the convolution before it and a following
- *                 ReLU fused into that convolution. Its outputs equal
- *                 DD_NET_EVAL's; the layers folded away (a conv and its
- *                 batch norm when a ReLU absorbed them) cannot be read.
+ *   DD_NET_INFER  forward through the inference graph (net_infer.c): each
+ *                 batch norm folded into the convolution before it, and a
+ *                 following residual add and ReLU fused into that
+ *                 convolution. Its outputs equal DD_NET_EVAL's; the layers
+ *                 folded away (a conv and its batch norm when a ReLU
+ *                 absorbed them) and those whose memory a fused residual
+ *                 add sums into cannot be read.
  *
  * Programming errors (forward before a setup, backward outside
  * DD_NET_TRAIN) are caught by assertions; bad files and bad sizes are

@@ -1,13 +1,23 @@
 /* The inference graph: the network as written, with each batch norm folded
- * into the convolution before it and a following ReLU fused into that
- * convolution, so evaluation makes one pass over memory where training
- * makes three.
+ * into the convolution before it, and a residual add and a ReLU that follow
+ * fused into that convolution, so evaluation makes one pass over memory
+ * where the graph as written makes up to four.
  *
  * A layer is absorbed only when its output is needed nowhere else: the
- * convolution (or batch norm) feeds exactly one layer and is not an output
- * of the network. The fused layer takes the name of the last layer it
- * absorbed, so outputs keep their names. Folded weights live in their own
- * arena; the trained parameters stay untouched:
+ * convolution (or batch norm, or add) feeds exactly one layer and is not an
+ * output of the network. The fused layer takes the name of the last layer
+ * it absorbed, so outputs keep their names.
+ *
+ * A residual add, y = chain + other, becomes the convolution's
+ * fuse_add_input (oneDNN's sum post-op): the convolution writes the sum
+ * straight into the other input's memory. So that input must be computed
+ * before the convolution runs and be read by nothing after it (nor be an
+ * output, nor the network's input); it then has no output of its own to
+ * read. Where both inputs of the add are convolution chains, the later one
+ * takes the add.
+ *
+ * Folded weights live in their own arena; the trained parameters stay
+ * untouched:
  *
  *   scale = gamma / sqrt(running_var + eps)
  *   w'    = w * scale                        (per output channel)
@@ -29,6 +39,15 @@ is_output (const dd_net *net, int i)
   return 0;
 }
 
+static int
+reads (const dd_layer *l, const dd_layer *x)
+{
+  for (int k = 0; k < l->n_inputs; k++)
+    if (l->inputs[k] == x)
+      return 1;
+  return 0;
+}
+
 /* The index of the one layer that reads layer i, if it has an op of `op`
  * and layer i is needed nowhere else; otherwise -1. */
 static int
@@ -37,9 +56,32 @@ sole_consumer (const dd_net *net, int i, dd_op op)
   if (net->n_consumers[i] != 1 || is_output (net, i))
     return -1;
   for (int j = i + 1; j < net->n_layers; j++)
-    if (net->layers[j].inputs[0] == &net->layers[i])
+    if (reads (&net->layers[j], &net->layers[i]))
       return net->layers[j].op == op ? j : -1;
   return -1;
+}
+
+/* The add of two inputs that alone reads the chain ending at `tail` (whose
+ * convolution is layer i), when the convolution can sum onto the other
+ * input in place: that input is built already (so computed before layer
+ * i), not the network's input nor an output, and no layer from i on reads
+ * it but the add. Returns the add's index and sets *other, or -1. */
+static int
+residual_add (const dd_net *net, int i, int tail, int *other)
+{
+  int add = sole_consumer (net, tail, DD_OP_ADD);
+  if (add < 0 || net->layers[add].n_inputs != 2)
+    return -1;
+  const dd_layer *a = &net->layers[add];
+  int o = (int) ((a->inputs[0] == &net->layers[tail] ? a->inputs[1] : a->inputs[0])
+                 - net->layers);
+  if (o == 0 || !net->infer_of[o] || is_output (net, o))
+    return -1;
+  for (int j = i; j < net->n_layers; j++)
+    if (j != add && reads (&net->layers[j], &net->layers[o]))
+      return -1;
+  *other = o;
+  return add;
 }
 
 static size_t
@@ -48,9 +90,10 @@ align_up (size_t n)
   return (n + DD_NET_ALIGN_FLOATS - 1) / DD_NET_ALIGN_FLOATS * DD_NET_ALIGN_FLOATS;
 }
 
-/* Turns the chain starting at convolution `i` into one inference layer,
- * marking the layers it absorbs. Returns the index of the chain's last
- * layer, whose output the inference layer computes. */
+/* Turns the chain starting at convolution `i` (batch norm, residual add,
+ * ReLU, each where it applies) into one inference layer, marking the
+ * layers it absorbs. Returns the index of the chain's last layer, whose
+ * output the inference layer computes. */
 static int
 fuse_chain (dd_net *net, int i, dd_layer *out, char *absorbed)
 {
@@ -62,6 +105,13 @@ fuse_chain (dd_net *net, int i, dd_layer *out, char *absorbed)
     out->conv.has_bias = 1;
     absorbed[bn] = 1;
     tail = bn;
+  }
+  int other, add = residual_add (net, i, tail, &other);
+  if (add >= 0) {
+    out->conv.fuse_add_input = net->infer_of[other];
+    net->infer_of[other] = NULL;        /* its memory will hold the sum */
+    absorbed[add] = 1;
+    tail = add;
   }
   int relu = sole_consumer (net, tail, DD_OP_RELU);
   if (relu >= 0) {

@@ -17,10 +17,18 @@ static int
 check_mode (const dd_layer *l, int training, char *err, size_t err_len)
 {
   dd_shape s = l->out_shape;
-  if (l->op == DD_OP_CONV2D && l->conv.fuse_relu && training) {
-    snprintf (err, err_len, "layer '%s': a conv with fused ReLU belongs to an "
+  if (l->op == DD_OP_CONV2D && (l->conv.fuse_relu || l->conv.fuse_add_input) && training) {
+    snprintf (err, err_len, "layer '%s': a conv with fused %s belongs to an "
               "inference graph, it has no backward; prepare it with training=0",
-              l->name);
+              l->name, l->conv.fuse_relu ? "ReLU" : "residual add");
+    return -1;
+  }
+  const dd_layer *add = l->op == DD_OP_CONV2D ? l->conv.fuse_add_input : NULL;
+  if (add && !same_shape (add->out_shape, s)) {
+    snprintf (err, err_len, "layer '%s': the fused residual input '%s' is %dx%dx%dx%d, the "
+              "convolution's output %dx%dx%dx%d; they must be the same", l->name, add->name,
+              add->out_shape.n, add->out_shape.c, add->out_shape.h, add->out_shape.w,
+              s.n, s.c, s.h, s.w);
     return -1;
   }
   if (l->op != DD_OP_BATCHNORM)

@@ -3,6 +3,8 @@
  *   x [N, C, H, W], weight [O, C/groups, kh, kw], bias [O], y [N, O, OH, OW]
  *   y[n,o,i,j] = bias[o] + sum_{c in o's group, a, b}
  *                weight[o, c - group start, a, b] * x[n, c, i*s - p + a*d, j*s - p + b*d]
+ * In an inference graph, the residual input fuse_add_input is added and
+ * then the ReLU applied (fuse_relu).
  * The backward passes are written as gathers (each output element sums its
  * own terms in double) rather than scatters. */
 #include <stdio.h>
@@ -79,11 +81,15 @@ dd_ref_conv2d_forward (dd_layer *l)
       for (int i = 0; i < g.out.h; i++)
         for (int j = 0; j < g.out.w; j++) {
           double v = output_sum (&g, x, l->weight, n, o, i, j);
+          size_t at = dd_ref_at (g.out, n, o, i, j);
           if (l->conv.has_bias)
             v += l->bias[o];
+          /* Read before y[at] is written: y may be this very buffer. */
+          if (l->conv.fuse_add_input)
+            v += l->conv.fuse_add_input->y[at];
           if (l->conv.fuse_relu && v < 0.0)
             v = 0.0;
-          l->y[dd_ref_at (g.out, n, o, i, j)] = (float) v;
+          l->y[at] = (float) v;
         }
 }
 
@@ -152,11 +158,11 @@ dd_ref_conv2d_backward (dd_layer *l)
 {
   conv_geom g = geometry (l);
   dd_layer *src = l->inputs[0];
-  /* prepare() refuses a fused ReLU in training, so reaching here with one
+  /* prepare() refuses fused layers in training, so reaching here with one
    * is a bug in the caller: the gradient would silently be wrong. */
-  if (l->conv.fuse_relu) {
+  if (l->conv.fuse_relu || l->conv.fuse_add_input) {
     fprintf (stderr, "reference backend: backward() called on layer '%s', a conv "
-             "with fused ReLU from an inference graph\n", l->name);
+             "with a fused ReLU or residual add from an inference graph\n", l->name);
     abort ();
   }
   for (int n = 0; n < g.in.n; n++)
