@@ -227,6 +227,61 @@ print_medians (const run_figures *pipe, const run_figures *loop, int n)
       median_of (loop, n, pick_uncharged_cpu, 0));
 }
 
+/* One run's figures as one line, for the parent to read. */
+static void
+print_child (const run_figures *f)
+{
+  printf ("figures %u %.6f %.6f", f->frames, f->wall_s, f->cpu_s);
+  for (int s = 0; s < DD_N_STAGES; s++)
+    printf (" %" G_GINT64_FORMAT " %" G_GINT64_FORMAT, f->stages.wall_ns[s],
+        f->stages.cpu_ns[s]);
+  printf ("\n");
+}
+
+static gboolean
+parse_child (const char *out, run_figures *f)
+{
+  const char *line = strstr (out, "figures ");
+  if (!line)
+    return FALSE;
+  char *end;
+  f->frames = (guint) g_ascii_strtoull (line + 8, &end, 10);
+  f->wall_s = g_ascii_strtod (end, &end);
+  f->cpu_s = g_ascii_strtod (end, &end);
+  for (int s = 0; s < DD_N_STAGES; s++) {
+    f->stages.wall_ns[s] = g_ascii_strtoll (end, &end, 10);
+    f->stages.cpu_ns[s] = g_ascii_strtoll (end, &end, 10);
+  }
+  return f->frames > 0 && f->wall_s > 0;
+}
+
+/* Each run in a process of its own: a pipeline's shared model instance
+ * and engine worker outlive it in a process, and the runs after the first
+ * would not pay what a labeling job pays. */
+static gboolean
+spawn_run (char **self_argv, const char *mode, const char *dir, run_figures *f)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  for (int i = 0; self_argv[i]; i++)
+    g_ptr_array_add (argv, self_argv[i]);
+  g_ptr_array_add (argv, (char *) "--child");
+  g_ptr_array_add (argv, (char *) mode);
+  g_ptr_array_add (argv, (char *) "--child-dir");
+  g_ptr_array_add (argv, (char *) dir);
+  g_ptr_array_add (argv, NULL);
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  gboolean ok = g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT,
+      NULL, NULL, &out, NULL, &status, &error)
+      && g_spawn_check_wait_status (status, &error) && parse_child (out, f);
+  if (!ok)
+    fprintf (stderr, "bench_labeling: the %s run into %s failed%s%s\n", mode, dir,
+        error ? ": " : "", error ? error->message : "");
+  g_ptr_array_unref (argv);
+  return ok;
+}
+
 /* A fresh output folder for each run (the sink resumes what it finds). */
 static char *
 run_dir (const char *out, const char *what, int run)
@@ -241,6 +296,7 @@ main (int argc, char **argv)
   g_autofree char *corpus = NULL, *labeled = NULL, *model = NULL, *out = NULL,
       *transforms = g_strdup ("factors=0.75,1,1.25,1.5,flip"),
       *rules = g_strdup ("boxes=identity,keypoints=average");
+  g_autofree char *child = NULL, *child_dir = NULL;
   int count = 10, runs = 3;
   gint64 seed = 0;
   GOptionEntry entries[] = {
@@ -253,8 +309,11 @@ main (int argc, char **argv)
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Frames per video (default 10)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Frame sampling seed", "N" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Runs of each (default 3)", "N" },
+    { "child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &child, "Run once: pipeline or loop", "MODE" },
+    { "child-dir", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &child_dir, "The run's output folder", "DIR" },
     { NULL },
   };
+  char **self_argv = g_strdupv (argv);
   g_autoptr (GOptionContext) ctx = g_option_context_new ("");
   g_option_context_set_summary (ctx, "Labeling pipeline against a sequential loop "
       "over the library: frames/s and time per stage.");
@@ -267,12 +326,28 @@ main (int argc, char **argv)
         : "--corpus, --labeled and --out are needed; --count, --runs >= 1, --seed >= 0");
     return 2;
   }
-  if (g_file_test (out, G_FILE_TEST_EXISTS)) {
+  if (!child && g_file_test (out, G_FILE_TEST_EXISTS)) {
     fprintf (stderr, "bench_labeling: %s exists; give a new scratch folder\n", out);
     return 2;
   }
   if (!gst_plugin_ddistill_register ())
     return 1;
+  if (child) {
+    if (!model) {
+      fprintf (stderr, "bench_labeling: --child needs --model\n");
+      return 2;
+    }
+    g_auto (GStrv) videos = list_videos (corpus);
+    dd_loop_job job = { .videos = videos, .model = model, .transforms = transforms,
+      .rules_text = rules, .labeled = labeled, .count = (guint) count,
+      .seed = (guint64) seed, .out_dir = child_dir };
+    run_figures f = { 0 };
+    if (!videos || !child_dir || !(strcmp (child, "pipeline") == 0
+            ? run_pipeline (&job, corpus, &f) : run_loop (&job, &f)))
+      return 1;
+    print_child (&f);
+    return 0;
+  }
   if (!model) {
     model = g_build_filename (out, "small-random", NULL);
     if (!make_model (model, 1))
@@ -283,21 +358,24 @@ main (int argc, char **argv)
     fprintf (stderr, "bench_labeling: no .mp4 or .mkv in %s\n", corpus);
     return 1;
   }
-  dd_loop_job job = { .videos = videos, .model = model, .transforms = transforms,
-    .rules_text = rules, .labeled = labeled, .count = (guint) count,
-    .seed = (guint64) seed };
+  g_auto (GStrv) spawn_argv = g_strdupv (self_argv);
+  if (!g_strv_contains ((const char *const *) spawn_argv, "--model")) {
+    guint n = g_strv_length (spawn_argv);
+    spawn_argv = g_renew (char *, spawn_argv, n + 3);
+    spawn_argv[n] = g_strdup ("--model");
+    spawn_argv[n + 1] = g_strdup (model);
+    spawn_argv[n + 2] = NULL;
+  }
   printf ("%u videos x %d frames, transforms %s, rules %s, model %s\n",
       g_strv_length (videos), count, transforms, rules, model);
   run_figures pipe[runs], loop[runs];
   for (int r = 0; r < runs; r++) {
     g_autofree char *pipe_dir = run_dir (out, "pipeline", r);
     g_autofree char *loop_dir = run_dir (out, "loop", r);
-    job.out_dir = pipe_dir;
-    if (!run_pipeline (&job, corpus, &pipe[r]))
+    if (!spawn_run (spawn_argv, "pipeline", pipe_dir, &pipe[r]))
       return 1;
     print_run ("pipeline", r, &pipe[r]);
-    job.out_dir = loop_dir;
-    if (!run_loop (&job, &loop[r]))
+    if (!spawn_run (spawn_argv, "loop", loop_dir, &loop[r]))
       return 1;
     print_run ("loop", r, &loop[r]);
     if (pipe[r].frames != loop[r].frames) {
@@ -307,5 +385,6 @@ main (int argc, char **argv)
     }
   }
   print_medians (pipe, loop, runs);
+  g_strfreev (self_argv);
   return 0;
 }
