@@ -8,6 +8,7 @@
 
 #include "bench_engine.h"
 #include "commands.h"
+#include "idle_threads.h"
 #include "nn/worker.h"
 
 static const char summary[] =
@@ -20,7 +21,9 @@ static const char summary[] =
     "3 forwards. The peak is measured here, through the same backend, on a 256->256\n"
     "3x3 convolution over 56x56 images (the fastest run). --json prints one object with\n"
     "train_img_per_s, infer_img_per_s, train_gflops, infer_gflops, peak_gflops,\n"
-    "train_peak_fraction, infer_peak_fraction, params and flops_per_image.";
+    "train_peak_fraction, infer_peak_fraction, params and flops_per_image.\n"
+    "OpenMP's idle threads sleep (OMP_WAIT_POLICY=passive) unless the environment\n"
+    "sets OMP_WAIT_POLICY, as in the other commands that run the engine.";
 
 typedef struct bench_job {
   const dd_bench_config *cfg;
@@ -74,6 +77,8 @@ print_result (const dd_bench_config *cfg, const char *device, const dd_bench_res
 int
 dd_cmd_bench (int argc, char **argv)
 {
+  /* Measure the engine as the other commands run it. */
+  dd_let_idle_threads_sleep (argc, argv);
   dd_bench_config cfg = {.batch = 16, .size = 128, .warmup = 2, .repeats = 5, .iters = 5,
                          .peak_batch = 2};
   g_autofree char *preset = NULL, *device = NULL;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "idle_threads.h"
 #include "nn/net.h"
 #include "nn/rng.h"
 #include "nn/schedule.h"
@@ -20,6 +21,7 @@
 #define DEMO_BLOB_SIGMA 3.0f    /* pixels of the input */
 #define DEMO_LR 0.05f
 #define DEMO_PRINT_EVERY 5
+#define DEMO_MAX_HEADS 8
 
 static const char summary[] =
     "An engine smoke run, until the distillation demo exists: trains the `tiny`\n"
@@ -72,8 +74,8 @@ draw_target (float *t, dd_shape out, dd_shape in, const float *cx, const float *
 typedef struct demo_data {
   float *input;
   int n_heads;
-  const dd_layer *heads[8];
-  float *targets[8];
+  const dd_layer *heads[DEMO_MAX_HEADS];
+  float *targets[DEMO_MAX_HEADS];
   float *grad;
 } demo_data;
 
@@ -88,7 +90,7 @@ make_data (dd_net *net, demo_data *d, char *err, size_t err_len)
   d->input = malloc (dd_shape_numel (in) * sizeof *d->input);
   if (d->input)
     draw_images (d->input, in, cx, cy, &rng);
-  for (int i = 0; i < dd_net_n_outputs (net) && d->n_heads < 8; i++) {
+  for (int i = 0; i < dd_net_n_outputs (net) && d->n_heads < DEMO_MAX_HEADS; i++) {
     const dd_layer *out = dd_net_output (net, i);
     if (out->op != DD_OP_SIGMOID)
       continue;
@@ -100,13 +102,18 @@ make_data (dd_net *net, demo_data *d, char *err, size_t err_len)
       draw_target (d->targets[d->n_heads], out->out_shape, in, cx, cy);
     d->n_heads++;
   }
-  d->grad = malloc ((most ? most : 1) * sizeof *d->grad);
-  int ok = d->input && d->grad && d->n_heads > 0;
+  if (d->n_heads == 0) {
+    snprintf (err, err_len, "%s has no sigmoid (heatmap) output to train",
+              dd_net_name (net));
+    return -1;
+  }
+  d->grad = malloc (most * sizeof *d->grad);
+  int ok = d->input && d->grad;
   for (int h = 0; h < d->n_heads; h++)
     ok = ok && d->targets[h];
   if (!ok)
-    snprintf (err, err_len, d->n_heads ? "out of memory for the synthetic batch"
-              : "%s has no sigmoid (heatmap) output to train", dd_net_name (net));
+    snprintf (err, err_len, "out of memory for the synthetic batch of %s",
+              dd_net_name (net));
   return ok ? 0 : -1;
 }
 
@@ -194,6 +201,7 @@ train (dd_backend *be, void *arg, char *err, size_t err_len)
 int
 dd_cmd_demo (int argc, char **argv)
 {
+  dd_let_idle_threads_sleep (argc, argv);
   int steps = 40;
   g_autofree char *device = NULL;
   GOptionEntry entries[] = {

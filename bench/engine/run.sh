@@ -7,7 +7,9 @@
 # A first PyTorch run tries every setting (eager or torch.compile, NCHW or
 # channels-last) and picks the fastest per mode; the timed rounds then use
 # those settings (set TORCH_INFER_SETTING / TORCH_TRAIN_SETTING to skip the
-# search). Both sides use THREADS threads.
+# search). Both sides use THREADS threads and the same OpenMP wait policy:
+# passive (idle threads sleep) unless OMP_WAIT_POLICY is set, as the
+# engine's commands run by default.
 #
 #   bench/engine/run.sh [BUILD_DIR]
 #   env: ROUNDS=5 PRESET=small BATCH=16 SIZE=128 ITERS=5 THREADS=2 DEVICE=cpu
@@ -26,6 +28,7 @@ threads=${THREADS:-2}
 device=${DEVICE:-cpu}
 python=${PYTHON:-/opt/ddistill-peer/bin/python}
 ddistill=$build/tools/ddistill
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 [ -x "$ddistill" ] || { echo "run.sh: no $ddistill: build first (make build, or pass the build folder)" >&2; exit 1; }
 "$python" -c 'import torch' 2>/dev/null || { echo "run.sh: $python cannot import torch: set PYTHON" >&2; exit 1; }
@@ -52,7 +55,8 @@ if [ -z "$infer_setting" ] || [ -z "$train_setting" ]; then
   read -r infer_setting train_setting < <("$python" -c \
     'import json, sys; r = json.loads(sys.argv[1]); print(r["infer_setting"], r["train_setting"])' "$search")
 fi
-echo "PyTorch settings: inference $infer_setting, training $train_setting" >&2
+echo "PyTorch settings: inference $infer_setting, training $train_setting;" \
+  "OMP_WAIT_POLICY=$OMP_WAIT_POLICY" >&2
 
 for round in $(seq 1 "$rounds"); do
   echo "round $round of $rounds ..." >&2
@@ -65,7 +69,7 @@ for round in $(seq 1 "$rounds"); do
   fi
 done
 
-python3 - "$log" <<'PY'
+python3 - "$log" "$OMP_WAIT_POLICY" <<'PY'
 import json, statistics, sys
 runs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 engine = [r for r in runs if r.get("engine") == "ddistill"]
@@ -75,7 +79,8 @@ med = lambda rs, k: statistics.median(r[k] for r in rs)
 e, t = engine[0], torch[0]
 print(f"{e['network']}, batch {e['batch']} at {e['size']}x{e['size']}, "
       f"{len(engine)} rounds each; engine device {e['device']}; PyTorch {t['torch_version']} "
-      f"(inference {t['infer_setting']}, training {t['train_setting']}), {t['threads']} threads")
+      f"(inference {t['infer_setting']}, training {t['train_setting']}), {t['threads']} threads, "
+      f"OMP_WAIT_POLICY={sys.argv[2]}")
 print()
 print("| figure (median) | ddistill | PyTorch | ddistill / PyTorch |")
 print("|---|---:|---:|---:|")
