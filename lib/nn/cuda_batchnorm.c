@@ -83,16 +83,26 @@ dd_cuda_bn_forward (dd_cuda *cu, dd_layer *l, int training)
                     l->name, "cudnnBatchNormalizationForwardInference");
 }
 
-/* Uses the batch statistics the last training forward saved. */
+/* Uses the batch statistics the last training forward saved. cuDNN always
+ * writes an input gradient: for an input that wants none (a NULL dy, the
+ * network's image when the batch norm reads it directly), into a buffer
+ * of the moment. */
 void
 dd_cuda_bn_backward (dd_cuda *cu, dd_layer *l)
 {
   const bn_state *s = l->backend_state;
   dd_layer *src = l->inputs[0];
-  const float one = 1.0f;
+  const float one = 1.0f, zero = 0.0f;
+  void *dx = src->dy;
+  if (!dx)
+    dd_cuda_check (cudaMallocAsync (&dx, dd_shape_numel (src->out_shape) * sizeof (float),
+                                    cu->stream),
+                   l->name, "cudaMallocAsync (an input gradient nobody wants)");
   dd_cudnn_check (cudnnBatchNormalizationBackward (
-                      cu->cudnn, CUDNN_BATCHNORM_SPATIAL, &one, &one, &one, &one, s->x, src->y,
-                      s->x, l->dy, s->x, src->dy, s->stats, l->weight, l->dweight, l->dbias,
-                      l->bn.eps, l->save_mean, l->save_invstd),
+                      cu->cudnn, CUDNN_BATCHNORM_SPATIAL, &one, src->dy ? &one : &zero, &one,
+                      &one, s->x, src->y, s->x, l->dy, s->x, dx, s->stats, l->weight,
+                      l->dweight, l->dbias, l->bn.eps, l->save_mean, l->save_invstd),
                   l->name, "cudnnBatchNormalizationBackward");
+  if (!src->dy)
+    dd_cuda_check (cudaFreeAsync (dx, cu->stream), l->name, "cudaFreeAsync");
 }

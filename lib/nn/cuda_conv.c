@@ -266,10 +266,11 @@ dd_cuda_conv_backward (dd_cuda *cu, dd_layer *l)
   if (!s->training)
     dd_cuda_die (l->name, "backward", "the layer was prepared for inference (training=0), "
                  "so no backward algorithms were chosen");
-  dd_cudnn_check (cudnnConvolutionBackwardData (cu->cudnn, &one, s->w, l->weight, s->y, l->dy,
-                                                s->conv, s->bwd_data, cu->workspace,
-                                                cu->workspace_bytes, &one, s->x, src->dy),
-                  l->name, "cudnnConvolutionBackwardData");
+  if (src->dy)
+    dd_cudnn_check (cudnnConvolutionBackwardData (cu->cudnn, &one, s->w, l->weight, s->y,
+                                                  l->dy, s->conv, s->bwd_data, cu->workspace,
+                                                  cu->workspace_bytes, &one, s->x, src->dy),
+                    l->name, "cudnnConvolutionBackwardData");
   dd_cudnn_check (cudnnConvolutionBackwardFilter (cu->cudnn, &one, s->x, src->y, s->y, l->dy,
                                                   s->conv, s->bwd_filter, cu->workspace,
                                                   cu->workspace_bytes, &one, s->w,

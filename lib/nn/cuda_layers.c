@@ -1,6 +1,7 @@
 /* The layers the CUDA backend computes with its own kernels (cuda_*.cu):
  * ReLU, sigmoid, max-pool, 2x upsampling, concat and add. Each forward
- * overwrites l->y; each backward adds into the inputs' dy. */
+ * overwrites l->y; each backward adds into the inputs' dy (those that are
+ * not NULL). */
 #include <stdio.h>
 
 #include "nn/cuda_kernels.h"
@@ -32,9 +33,9 @@ concat (dd_cuda *cu, dd_layer *l, int backward)
       .dst_c = backward ? c : out.c, .dst_c0 = backward ? 0 : offset,
       .src_c = backward ? out.c : c, .src_c0 = backward ? offset : 0,
     };
-    cudaError_t e = backward
-        ? dd_cuda_copy_channels (cu->stream, src->dy, l->dy, block, 1)
-        : dd_cuda_copy_channels (cu->stream, l->y, src->y, block, 0);
+    cudaError_t e = !backward ? dd_cuda_copy_channels (cu->stream, l->y, src->y, block, 0)
+        : src->dy ? dd_cuda_copy_channels (cu->stream, src->dy, l->dy, block, 1)
+        : cudaSuccess;
     if (e != cudaSuccess)
       return e;
     offset += c;
@@ -60,7 +61,8 @@ add_backward (dd_cuda *cu, dd_layer *l)
   size_t n = dd_shape_numel (l->out_shape);
   cudaError_t e = cudaSuccess;
   for (int i = 0; i < l->n_inputs && e == cudaSuccess; i++)
-    e = dd_cuda_accumulate (cu->stream, l->inputs[i]->dy, l->dy, n);
+    if (l->inputs[i]->dy)
+      e = dd_cuda_accumulate (cu->stream, l->inputs[i]->dy, l->dy, n);
   return e;
 }
 
@@ -105,6 +107,10 @@ dd_cuda_layer_backward (dd_cuda *cu, dd_layer *l)
   dd_layer *src = l->inputs[0];
   size_t n = dd_shape_numel (l->out_shape);
   cudaError_t e;
+  /* The one-input layers have nothing to compute for an input that wants
+   * no gradient (a NULL dy). */
+  if (!src->dy && l->op != DD_OP_CONCAT && l->op != DD_OP_ADD)
+    return;
   switch (l->op) {
     case DD_OP_RELU:
       e = dd_cuda_relu_backward (cu->stream, src->dy, l->dy, l->y, n);

@@ -89,7 +89,9 @@ struct dd_layer {
   dd_shape out_shape;
 
   /* Activations: output and the gradient of the loss with respect to it.
-   * act_floats is the length of each, set by the backend's prepare(). */
+   * act_floats is the length of each, set by the backend's prepare(). A
+   * NULL dy means no gradient is wanted (the network's input during a
+   * training step): the backward of a layer that reads it skips it. */
   float *y;
   float *dy;
   size_t act_floats;

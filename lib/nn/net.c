@@ -39,7 +39,7 @@ release_layers (dd_net *net)
   }
   if (net->act_arena)
     net->be->ops->free (net->be, net->act_arena);
-  net->act_arena = net->dy_base = NULL;
+  net->act_arena = net->dy_base = net->input_dy = NULL;
   net->dy_floats = 0;
   net->set_up = 0;
 }
@@ -216,6 +216,10 @@ alloc_activations (dd_net *net, int training, char *err, size_t err_len)
     net->run[i].dy = p;
     p += align_up (net->run[i].act_floats);
   }
+  /* Backward leaves the input's gradient out (net_input_grad.c). */
+  net->input_dy = net->run[0].dy;
+  net->run[0].dy = NULL;
+  net->input_grad_due = 0;
   for (int i = 0; i < net->n_run; i++) {
     dd_layer *l = &net->run[i];
     if (l->op != DD_OP_BATCHNORM)
@@ -352,6 +356,7 @@ dd_net_zero_grad (dd_net *net)
   assert (net->set_up && net->mode == DD_NET_TRAIN);
   net->be->ops->fill (net->be, net->grad_arena, 0, net->trainable_floats);
   net->be->ops->fill (net->be, net->dy_base, 0, net->dy_floats);
+  net->input_grad_due = 0;
 }
 
 void
@@ -360,6 +365,7 @@ dd_net_backward (dd_net *net)
   assert (net->set_up && net->mode == DD_NET_TRAIN);
   for (int i = net->n_run - 1; i >= 1; i--)
     net->be->ops->backward (net->be, &net->run[i]);
+  net->input_grad_due = 1;
 }
 
 /* The layer of the current graph that computes `name`'s output. */
@@ -407,13 +413,23 @@ grad_layer (dd_net *net, const char *layer, char *err, size_t err_len)
   return current_layer (net, layer, err, err_len);
 }
 
+/* Where a layer's gradient lives: the input's is computed on demand. */
+static float *
+grad_of (dd_net *net, dd_layer *l, char *err, size_t err_len)
+{
+  if (l != &net->layers[0])
+    return l->dy;
+  return dd_net_input_grad (net, err, err_len) == 0 ? net->input_dy : NULL;
+}
+
 int
 dd_net_read_grad (dd_net *net, const char *layer, float *host_nchw, char *err, size_t err_len)
 {
   dd_layer *l = grad_layer (net, layer, err, err_len);
-  if (!l)
+  float *dy = l ? grad_of (net, l, err, err_len) : NULL;
+  if (!dy)
     return -1;
-  net->be->ops->read_nchw (net->be, l, l->dy, host_nchw);
+  net->be->ops->read_nchw (net->be, l, dy, host_nchw);
   return 0;
 }
 
@@ -422,9 +438,10 @@ dd_net_set_grad (dd_net *net, const char *layer, const float *host_nchw, char *e
                  size_t err_len)
 {
   dd_layer *l = grad_layer (net, layer, err, err_len);
-  if (!l)
+  float *dy = l ? grad_of (net, l, err, err_len) : NULL;
+  if (!dy)
     return -1;
-  net->be->ops->write_nchw (net->be, l, l->dy, host_nchw);
+  net->be->ops->write_nchw (net->be, l, dy, host_nchw);
   return 0;
 }
 

@@ -134,7 +134,10 @@ void dd_net_set_input (dd_net *net, const float *host_nchw);
 void dd_net_forward (dd_net *net, int training);
 /* Copies a layer's output (or its gradient) as NCHW into host memory of
  * dd_shape_numel (layer's out_shape) floats. Fails on an unknown name or a
- * layer folded away in DD_NET_INFER. */
+ * layer folded away in DD_NET_INFER. Backward leaves the gradient with
+ * respect to the network's input out (a training step has no use for it);
+ * reading it ("input") computes it then, from the last forward and
+ * backward: read it before the next forward or optimizer step. */
 int dd_net_read (dd_net *net, const char *layer, float *host_nchw,
                  char *err, size_t err_len);
 int dd_net_read_grad (dd_net *net, const char *layer, float *host_nchw,

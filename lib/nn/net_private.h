@@ -51,6 +51,11 @@ struct dd_net {
   float *act_arena;
   float *dy_base;               /* where the dy half of act_arena starts */
   size_t dy_floats;
+  /* The input's gradient, computed only when read (net_input_grad.c): its
+   * memory (the input layer's dy is NULL), and whether a backward ran
+   * since it was last computed or zeroed. */
+  float *input_dy;
+  int input_grad_due;
 
   /* The inference graph (net_infer.c), built on the first DD_NET_INFER
    * setup. infer_of[i] is the inference layer computing layers[i]'s
@@ -76,6 +81,9 @@ int dd_net_shape_layers (const char *origin, dd_layer *layers, int n,
                          char *err, size_t err_len);
 /* net_load.c: the checkpoint-ordered tensor table, once shapes are known. */
 int dd_net_build_tensors (dd_net *net, char *err, size_t err_len);
+/* net_input_grad.c: computes the input's gradient into input_dy if a
+ * backward ran since it was last computed. Returns 0, or -1 with err. */
+int dd_net_input_grad (dd_net *net, char *err, size_t err_len);
 /* net_infer.c */
 int dd_net_build_infer (dd_net *net, char *err, size_t err_len);
 void dd_net_fold (dd_net *net);

@@ -92,6 +92,8 @@ dd_ref_batchnorm_backward (dd_layer *l)
     }
     l->dbias[c] += (float) sum_dy;
     l->dweight[c] += (float) sum_dy_xhat;
+    if (!dx)
+      continue;
     double scale = l->weight[c] * invstd / m;
     for (int n = 0; n < s.n; n++) {
       size_t at = dd_ref_at (s, n, c, 0, 0);

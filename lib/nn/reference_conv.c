@@ -165,12 +165,13 @@ dd_ref_conv2d_backward (dd_layer *l)
              "with a fused ReLU or residual add from an inference graph\n", l->name);
     abort ();
   }
-  for (int n = 0; n < g.in.n; n++)
-    for (int c = 0; c < g.in.c; c++)
-      for (int ih = 0; ih < g.in.h; ih++)
-        for (int iw = 0; iw < g.in.w; iw++)
-          src->dy[dd_ref_at (g.in, n, c, ih, iw)] +=
-              (float) input_grad (&g, l->weight, l->dy, n, c, ih, iw);
+  if (src->dy)
+    for (int n = 0; n < g.in.n; n++)
+      for (int c = 0; c < g.in.c; c++)
+        for (int ih = 0; ih < g.in.h; ih++)
+          for (int iw = 0; iw < g.in.w; iw++)
+            src->dy[dd_ref_at (g.in, n, c, ih, iw)] +=
+                (float) input_grad (&g, l->weight, l->dy, n, c, ih, iw);
   for (int o = 0; o < g.out.c; o++)
     for (int cg = 0; cg < g.cin_g; cg++)
       for (int a = 0; a < g.kh; a++)

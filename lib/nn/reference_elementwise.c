@@ -19,6 +19,8 @@ void
 dd_ref_relu_backward (dd_layer *l)
 {
   float *dx = l->inputs[0]->dy;
+  if (!dx)
+    return;
   for (size_t k = 0; k < l->act_floats; k++)
     if (l->y[k] > 0.0f)
       dx[k] += l->dy[k];
@@ -37,6 +39,8 @@ void
 dd_ref_sigmoid_backward (dd_layer *l)
 {
   float *dx = l->inputs[0]->dy;
+  if (!dx)
+    return;
   for (size_t k = 0; k < l->act_floats; k++)
     dx[k] += (float) ((double) l->dy[k] * l->y[k] * (1.0 - l->y[k]));
 }
@@ -60,7 +64,7 @@ dd_ref_add_backward (dd_layer *l)
 {
   for (int i = 0; i < l->n_inputs; i++) {
     float *dx = l->inputs[i]->dy;
-    for (size_t k = 0; k < l->act_floats; k++)
+    for (size_t k = 0; dx && k < l->act_floats; k++)
       dx[k] += l->dy[k];
   }
 }
@@ -93,9 +97,9 @@ dd_ref_concat_backward (dd_layer *l)
       dd_shape is = l->inputs[i]->out_shape;
       size_t block = (size_t) is.c * is.h * is.w;
       const float *g = l->dy + dd_ref_at (os, n, c0, 0, 0);
-      float *dx = l->inputs[i]->dy + dd_ref_at (is, n, 0, 0, 0);
-      for (size_t k = 0; k < block; k++)
-        dx[k] += g[k];
+      float *dx = l->inputs[i]->dy;
+      for (size_t k = 0; dx && k < block; k++)
+        dx[dd_ref_at (is, n, 0, 0, 0) + k] += g[k];
       c0 += is.c;
     }
   }

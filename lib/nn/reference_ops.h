@@ -2,7 +2,8 @@
  * NCHW float32 activations, written to be obviously right rather than
  * fast, because every other backend is tested against them. Sums run in
  * double. forward() writes l->y from the inputs' y; backward() ADDS into
- * the inputs' dy and into dweight/dbias, from l->dy. Shapes were checked by
+ * the inputs' dy (but for an input whose dy is NULL: no gradient wanted)
+ * and into dweight/dbias, from l->dy. Shapes were checked by
  * dd_ref_check_layer() when the layer was prepared. */
 #ifndef DD_NN_REFERENCE_OPS_H
 #define DD_NN_REFERENCE_OPS_H

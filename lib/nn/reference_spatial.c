@@ -53,6 +53,8 @@ void
 dd_ref_maxpool_backward (dd_layer *l)
 {
   dd_shape is = l->inputs[0]->out_shape, os = l->out_shape;
+  if (!l->inputs[0]->dy)
+    return;
   for (int n = 0; n < os.n; n++)
     for (int c = 0; c < os.c; c++) {
       const float *plane = l->inputs[0]->y + dd_ref_at (is, n, c, 0, 0);
@@ -81,6 +83,8 @@ void
 dd_ref_upsample_nearest_backward (dd_layer *l)
 {
   dd_shape is = l->inputs[0]->out_shape, os = l->out_shape;
+  if (!l->inputs[0]->dy)
+    return;
   for (int n = 0; n < is.n; n++)
     for (int c = 0; c < is.c; c++)
       for (int i = 0; i < is.h; i++)
@@ -141,6 +145,8 @@ void
 dd_ref_upsample_bilinear_backward (dd_layer *l)
 {
   dd_shape is = l->inputs[0]->out_shape, os = l->out_shape;
+  if (!l->inputs[0]->dy)
+    return;
   for (int n = 0; n < os.n; n++)
     for (int c = 0; c < os.c; c++) {
       float *dx = l->inputs[0]->dy + dd_ref_at (is, n, c, 0, 0);
