@@ -8,6 +8,7 @@
 #include "model/detector.h"
 #include "model/model_dir.h"
 #include "model/model_error.h"
+#include "model/padded_size.h"
 #include "nn/worker.h"
 
 #define MAX_BATCH 64
@@ -372,37 +373,13 @@ run_pending (dd_backend *be, void *arg, char *err, size_t err_len)
 
 /* ---- On the caller's thread ---------------------------------------------- */
 
-static int
-round_up (int n, int m)
-{
-  return (n + m - 1) / m * m;
-}
-
-/* The smallest multiple of the stride from `size` up that the network
- * takes along one axis (the other at the model's own size): the stride is
- * enough for most networks, as tools/tta_predictor.c pads, but one that
- * downsamples further and concatenates across scales needs more. */
-static int
-padded_side (dd_model_instance *m, int size, gboolean horizontal)
-{
-  char err[256];
-  for (int side = round_up (size, m->stride); side <= size + 64 * m->stride;
-      side += m->stride) {
-    int w = horizontal ? side : m->input_width;
-    int h = horizontal ? m->input_height : side;
-    if (dd_net_reshape (m->shapes->net, 1, h, w, err, sizeof err) == 0)
-      return side;
-  }
-  return -1;
-}
-
 static gboolean
 padded_size (dd_model_instance *m, int w, int h, int *pw, int *ph,
     GError **error)
 {
   g_mutex_lock (&m->lock);
-  *pw = padded_side (m, w, TRUE);
-  *ph = padded_side (m, h, FALSE);
+  *pw = dd_detector_padded_side (m->shapes, w, TRUE);
+  *ph = dd_detector_padded_side (m->shapes, h, FALSE);
   g_mutex_unlock (&m->lock);
   if (*pw < 0 || *ph < 0) {
     g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_NETWORK,

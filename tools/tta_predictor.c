@@ -7,6 +7,7 @@
 #include "model/decode.h"
 #include "model/model_dir.h"
 #include "model/model_error.h"
+#include "model/padded_size.h"
 #include "model/predict.h"
 
 /* The network set up for one padded size. */
@@ -28,6 +29,7 @@ struct dd_tta_predictor {
   char *dir;
   dd_backend *be;
   int canvas_width, canvas_height, stride;
+  dd_detector *shapes;          /* never set up: for the padded sizes */
   GPtrArray *nets;              /* sized_net */
   int n_passes;
   pass passes[DD_TTA_MAX_TRANSFORMS];
@@ -47,18 +49,18 @@ sized_net_free (gpointer p)
   g_free (s);
 }
 
-static int
-round_up (int n, int m)
-{
-  return (n + m - 1) / m * m;
-}
-
-/* The network for a w x h image (padded up to the stride), made on first
- * use. Returns its index, -1 on error. */
+/* The network for a w x h image (padded as ddinfer pads: lib/model's
+ * padded_size.h), made on first use. Returns its index, -1 on error. */
 static int
 net_for (dd_tta_predictor *p, int w, int h, GError **error)
 {
-  int pw = round_up (w, p->stride), ph = round_up (h, p->stride);
+  int pw = dd_detector_padded_side (p->shapes, w, TRUE);
+  int ph = dd_detector_padded_side (p->shapes, h, FALSE);
+  if (pw < 0 || ph < 0) {
+    g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_NETWORK,
+        "the model %s takes no size near %dx%d", p->dir, w, h);
+    return -1;
+  }
   for (guint i = 0; i < p->nets->len; i++) {
     const sized_net *s = g_ptr_array_index (p->nets, i);
     if (s->width == pw && s->height == ph)
@@ -146,7 +148,7 @@ dd_tta_predictor_new (const char *model_dir, dd_backend *be, const char *spec,
   dd_flip_map fm;
   gboolean ok = dd_flip_map_init (&fm, (const int (*)[2]) probe->flip_pairs,
       probe->n_flip_pairs, probe->n_keypoints, error);
-  dd_detector_free (probe);
+  p->shapes = probe;
   /* The canvas's own network first: nets[0] also answers for the model. */
   if (!ok || net_for (p, p->canvas_width, p->canvas_height, error) < 0
       || !set_up_passes (p, spec, error)) {
@@ -169,6 +171,7 @@ dd_tta_predictor_free (dd_tta_predictor *p)
   if (p->ensembler)
     dd_ensembler_free (p->ensembler);
   g_ptr_array_unref (p->nets);
+  dd_detector_free (p->shapes);
   g_array_unref (p->labels);
   g_free (p->input);
   g_free (p->names);
