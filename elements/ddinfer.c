@@ -15,8 +15,9 @@
  * one engine worker thread (model_instance.h): the branches of a
  * test-time augmentation fan-out feed one queue, and the worker runs
  * frames of the same size together, up to `batch-size` at a time, as they
- * wait. A frame of any size is padded on the right and at the bottom to a
- * multiple of the network's output stride (lib/model's fill), so the
+ * wait. A frame of any size is padded on the right and at the bottom to
+ * the first multiple of the network's output stride that the network
+ * accepts (dd_detector_padded_side, shared with `ddistill label`), so the
  * detections of a pass are those of `ddistill distill`'s teacher on the
  * same image (with batch-size 1; larger batches may differ in the last
  * bits of a float).

@@ -123,8 +123,9 @@ reference_net (reference *r, int w, int h)
 }
 
 /* The first multiple of the stride from `size` up that the network takes
- * along one axis (tools/tta_predictor.c takes the stride's multiple; a
- * network that downsamples further needs the next one it can take). */
+ * along one axis, worked out here independently of the library's
+ * dd_detector_padded_side (a network that downsamples further than its
+ * output stride needs the next multiple it can take). */
 static int
 padded_side (reference *r, int size, gboolean horizontal)
 {
