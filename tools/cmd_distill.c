@@ -169,12 +169,17 @@ short_hash (const char *text)
   return g_strndup (sha, 10);
 }
 
+/* Scores a model on val: plainly when `transforms` is empty (the identity
+ * pass alone, whatever the experiment's rules: plain prediction), else with
+ * the test-time transforms ensembled by the experiment's rules. */
 static JsonNode *
 score_model (experiment *x, const char *model_dir, const char *transforms,
     const char *title, GError **error)
 {
-  dd_tta_predictor *p = dd_tta_predictor_new (model_dir, x->be, transforms, &x->rules,
-      error);
+  dd_ensemble_params plain;
+  dd_ensemble_params_init (&plain);
+  dd_tta_predictor *p = dd_tta_predictor_new (model_dir, x->be, transforms,
+      *transforms ? &x->rules : &plain, error);
   if (!p)
     return NULL;
   dd_model_scores s;
