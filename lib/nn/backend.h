@@ -23,6 +23,10 @@ typedef struct dd_backend dd_backend;
 
 typedef struct dd_backend_ops {
   const char *name;
+  /* Whether prepare() takes a batch norm with bn.fuse_relu. Only then does
+   * a training setup let a batch norm compute the ReLU that alone reads it
+   * (net.c); elsewhere the two stay layers of their own. */
+  int fuses_bn_relu;
 
   /* Memory where the backend computes (host for reference/cpu, device for
    * cuda). alloc returns NULL when out of memory; the caller reports it. */

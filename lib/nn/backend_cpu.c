@@ -298,6 +298,7 @@ cpu_destroy (dd_backend *be)
 
 static const dd_backend_ops cpu_ops = {
   .name = "cpu",
+  .fuses_bn_relu = 1,
   .alloc = cpu_alloc,
   .free = cpu_free,
   .upload = cpu_upload,

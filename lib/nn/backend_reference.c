@@ -59,6 +59,11 @@ ref_prepare (dd_backend *be, dd_layer *l, int training, char *err, size_t err_le
   (void) be;
   if (dd_ref_check_layer (l, training, err, err_len) < 0)
     return -1;
+  if (l->op == DD_OP_BATCHNORM && l->bn.fuse_relu) {
+    snprintf (err, err_len, "layer '%s': the reference backend computes batch norm and "
+              "ReLU as layers of their own; give it the graph as written", l->name);
+    return -1;
+  }
   l->act_floats = dd_shape_numel (l->out_shape);
   l->backend_state = NULL;
   return 0;

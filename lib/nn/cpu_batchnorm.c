@@ -8,7 +8,10 @@
  * M = N*H*W values per channel, as PyTorch does:
  *   running = (1 - momentum) * running + momentum * batch.
  * Eval: the running statistics. Backward goes through the batch
- * statistics, recovering the variance from save_invstd. */
+ * statistics, recovering the variance from save_invstd. With fuse_relu
+ * (a training setup's batch norm that computes the ReLU after it), oneDNN's
+ * fused normalisation + ReLU: the training forward keeps where y > 0 in a
+ * workspace, and backward masks dy with it. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -22,6 +25,8 @@ typedef struct bn_state {
   dnnl_memory_t ddst, dsrc, dscale, dshift;
   float *batch_var;             /* [C] */
   float *dparams;               /* [2C]: dgamma then dbeta of one backward */
+  dnnl_memory_t ws;             /* fuse_relu: the training forward's ReLU mask */
+  float *ws_data;
   dd_cpu_accumulate dsrc_acc;
 } bn_state;
 
@@ -40,11 +45,12 @@ bn_release (dd_cpu *cpu, dd_layer *l)
   dd_cpu_prim_free (&s->eval);
   dd_cpu_prim_free (&s->bwd);
   dnnl_memory_t *mems[] = {&s->src, &s->dst, &s->scale, &s->shift, &s->mean, &s->var,
-    &s->ddst, &s->dsrc, &s->dscale, &s->dshift};
+    &s->ddst, &s->dsrc, &s->dscale, &s->dshift, &s->ws};
   for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
     dd_cpu_mem_free (mems[i]);
   free (s->batch_var);
   free (s->dparams);
+  free (s->ws_data);
   dd_cpu_accumulate_free (&s->dsrc_acc);
   dd_cpu_state_free (l);
 }
@@ -53,7 +59,8 @@ static int
 forward_prim (dd_cpu *cpu, dd_layer *l, dd_cpu_prim *p, int training,
               dnnl_primitive_desc_t *pd, char *err, size_t err_len)
 {
-  unsigned flags = dnnl_use_scale | dnnl_use_shift | (training ? 0 : dnnl_use_global_stats);
+  unsigned flags = dnnl_use_scale | dnnl_use_shift | (training ? 0 : dnnl_use_global_stats)
+      | (l->bn.fuse_relu ? dnnl_fuse_norm_relu : 0);
   dnnl_batch_normalization_desc_t desc;
   return dd_cpu_ok (dnnl_batch_normalization_forward_desc_init (
                         &desc, training ? dnnl_forward_training : dnnl_forward_inference,
@@ -62,6 +69,19 @@ forward_prim (dd_cpu *cpu, dd_layer *l, dd_cpu_prim *p, int training,
       && dd_cpu_pd (cpu, pd, &desc, NULL, NULL, l, "forward primitive descriptor", err,
                     err_len)
       && dd_cpu_prim_init (cpu, p, *pd, l, "forward primitive", err, err_len);
+}
+
+/* The ReLU mask the fused training forward writes and backward reads. */
+static int
+prepare_workspace (dd_cpu *cpu, dd_layer *l, const_dnnl_primitive_desc_t train, char *err,
+                   size_t err_len)
+{
+  bn_state *s = state_of (l);
+  const dnnl_memory_desc_t *ws = dd_cpu_query (train, dnnl_query_workspace_md);
+  size_t floats = dnnl_memory_desc_get_size (ws) / sizeof (float) + 1;
+  return ((s->ws_data = dd_cpu_alloc_floats (floats))
+          || dd_cpu_no_memory (l, "the ReLU mask", floats, err, err_len))
+      && dd_cpu_mem (cpu, &s->ws, ws, l, err, err_len);
 }
 
 static int
@@ -75,7 +95,8 @@ prepare_backward (dd_cpu *cpu, dd_layer *l, const_dnnl_primitive_desc_t train,
   dnnl_primitive_desc_t pd = NULL;
   int ok = dd_cpu_ok (dnnl_batch_normalization_backward_desc_init (
                           &desc, dnnl_backward, &s->base.md, x, l->bn.eps,
-                          dnnl_use_scale | dnnl_use_shift),
+                          dnnl_use_scale | dnnl_use_shift
+                          | (l->bn.fuse_relu ? dnnl_fuse_norm_relu : 0)),
                       l, "backward descriptor", err, err_len)
       && dd_cpu_pd (cpu, &pd, &desc, train, NULL, l, "backward primitive descriptor", err,
                     err_len)
@@ -89,7 +110,8 @@ prepare_backward (dd_cpu *cpu, dd_layer *l, const_dnnl_primitive_desc_t train,
         && ((s->dparams = dd_cpu_alloc_floats (2 * c))
             || dd_cpu_no_memory (l, "the parameter gradients", 2 * c, err, err_len))
         && dd_cpu_reserve (&cpu->tmp_act, dd_cpu_md_floats (dsrc), l, err, err_len)
-        && dd_cpu_accumulate_init (cpu, &s->dsrc_acc, dsrc, x, l, err, err_len);
+        && dd_cpu_accumulate_init (cpu, &s->dsrc_acc, dsrc, x, l, err, err_len)
+        && (!l->bn.fuse_relu || prepare_workspace (cpu, l, train, err, err_len));
   }
   if (pd)
     dnnl_primitive_desc_destroy (pd);
@@ -156,7 +178,7 @@ bn_forward (dd_cpu *cpu, dd_layer *l, int training)
   if (training && !s->train.prim)
     dd_cpu_check (dnnl_invalid_arguments, l, "training forward of a layer prepared for "
                   "inference");
-  dnnl_exec_arg_t args[] = {
+  dnnl_exec_arg_t args[7] = {
     {DNNL_ARG_SRC, dd_cpu_bind (s->src, l->inputs[0]->y)},
     {DNNL_ARG_DST, dd_cpu_bind (s->dst, l->y)},
     {DNNL_ARG_SCALE, dd_cpu_bind (s->scale, l->weight)},
@@ -164,7 +186,10 @@ bn_forward (dd_cpu *cpu, dd_layer *l, int training)
     {DNNL_ARG_MEAN, dd_cpu_bind (s->mean, training ? l->save_mean : l->running_mean)},
     {DNNL_ARG_VARIANCE, dd_cpu_bind (s->var, training ? s->batch_var : l->running_var)},
   };
-  dd_cpu_prim_run (cpu, training ? &s->train : &s->eval, l, "batch norm forward", 6, args);
+  int n = 6;
+  if (training && s->ws)
+    args[n++] = (dnnl_exec_arg_t) {DNNL_ARG_WORKSPACE, dd_cpu_bind (s->ws, s->ws_data)};
+  dd_cpu_prim_run (cpu, training ? &s->train : &s->eval, l, "batch norm forward", n, args);
   if (training)
     finish_batch_stats (l, s->batch_var);
 }
@@ -183,7 +208,7 @@ bn_backward (dd_cpu *cpu, dd_layer *l)
     double invstd = l->save_invstd[k];
     s->batch_var[k] = (float) (1.0 / (invstd * invstd) - l->bn.eps);
   }
-  dnnl_exec_arg_t args[] = {
+  dnnl_exec_arg_t args[10] = {
     {DNNL_ARG_SRC, dd_cpu_bind (s->src, in->y)},
     {DNNL_ARG_MEAN, dd_cpu_bind (s->mean, l->save_mean)},
     {DNNL_ARG_VARIANCE, dd_cpu_bind (s->var, s->batch_var)},
@@ -195,7 +220,10 @@ bn_backward (dd_cpu *cpu, dd_layer *l)
     {DNNL_ARG_DIFF_SCALE, dd_cpu_bind (s->dscale, s->dparams)},
     {DNNL_ARG_DIFF_SHIFT, dd_cpu_bind (s->dshift, s->dparams + c)},
   };
-  dd_cpu_prim_run (cpu, &s->bwd, l, "batch norm backward", 9, args);
+  int n = 9;
+  if (s->ws)
+    args[n++] = (dnnl_exec_arg_t) {DNNL_ARG_WORKSPACE, dd_cpu_bind (s->ws, s->ws_data)};
+  dd_cpu_prim_run (cpu, &s->bwd, l, "batch norm backward", n, args);
   for (int k = 0; k < c; k++) {
     l->dweight[k] += s->dparams[k];
     l->dbias[k] += s->dparams[c + k];

@@ -36,6 +36,11 @@ destroy_state (bn_state *s)
 int
 dd_cuda_bn_prepare (dd_layer *l, char *err, size_t err_len)
 {
+  if (l->bn.fuse_relu) {
+    snprintf (err, err_len, "layer '%s': the cuda backend computes batch norm and ReLU as "
+              "layers of their own; give it the graph as written", l->name);
+    return -1;
+  }
   bn_state *s = calloc (1, sizeof *s);
   if (!s) {
     snprintf (err, err_len, "layer '%s': out of host memory for the cuDNN descriptors",

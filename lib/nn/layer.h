@@ -66,6 +66,11 @@ typedef struct dd_conv_attr {
 typedef struct dd_bn_attr {
   float eps;                    /* PyTorch default 1e-5 */
   float momentum;               /* PyTorch convention: new = (1-m)*old + m*batch */
+  /* Set by the network in a training setup, on backends that can
+   * (dd_backend_ops.fuses_bn_relu): y = relu(bn(x)), and backward masks dy
+   * with y > 0 first, so the ReLU that alone reads this layer makes no
+   * pass over memory of its own. */
+  int fuse_relu;
 } dd_bn_attr;
 
 typedef struct dd_pool_attr {

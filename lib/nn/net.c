@@ -64,6 +64,7 @@ dd_net_free (dd_net *net)
   free (net->bn_batches);
   free (net->outputs);
   free (net->n_consumers);
+  free (net->bn_relu);
   free (net->layers);
   free (net->name);
   free (net->origin);
@@ -175,6 +176,37 @@ prepare_layers (dd_net *net, int training, char *err, size_t err_len)
   return 0;
 }
 
+/* In a training setup on a backend that can, a batch norm that only a
+ * ReLU reads (and that is no output) computes that ReLU (bn.fuse_relu):
+ * the ReLU layer shares the batch norm's memory and is not run, a pass
+ * over memory saved each way. Other setups run the graph as written. */
+static int
+fuse_bn_relu (dd_net *net, int fuse, char *err, size_t err_len)
+{
+  if (!net->bn_relu && !(net->bn_relu = calloc ((size_t) net->n_layers, 1))) {
+    snprintf (err, err_len, "%s: out of memory", net->origin);
+    return -1;
+  }
+  for (int i = 0; i < net->n_layers; i++)
+    net->layers[i].bn.fuse_relu = 0;
+  for (int i = 0; i < net->n_layers; i++) {
+    dd_layer *l = &net->layers[i];
+    int bn = (int) (l->n_inputs ? l->inputs[0] - net->layers : 0);
+    net->bn_relu[i] = fuse && l->op == DD_OP_RELU && net->layers[bn].op == DD_OP_BATCHNORM
+        && net->n_consumers[bn] == 1 && !dd_net_is_output (net, bn);
+    if (net->bn_relu[i])
+      net->layers[bn].bn.fuse_relu = 1;
+  }
+  return 0;
+}
+
+/* The batch norm that computes the ReLU run[i], or NULL. */
+static const dd_layer *
+relu_computed_by (const dd_net *net, int i)
+{
+  return net->run == net->layers && net->bn_relu[i] ? net->layers[i].inputs[0] : NULL;
+}
+
 /* The layer whose memory a convolution with a fused residual add sums
  * into, in place (net_infer.c made sure nothing reads it afterwards), when
  * the backend laid both out alike; NULL otherwise. */
@@ -191,10 +223,12 @@ alloc_activations (dd_net *net, int training, char *err, size_t err_len)
   size_t y = 0, dy = 0, stats = 0;
   for (int i = 0; i < net->n_run; i++) {
     dd_layer *l = &net->run[i];
-    if (!sums_into (l))
+    int shared = sums_into (l) || relu_computed_by (net, i);
+    if (!shared)
       y += align_up (l->act_floats);
     if (training) {
-      dy += align_up (l->act_floats);
+      if (!relu_computed_by (net, i))
+        dy += align_up (l->act_floats);
       if (l->op == DD_OP_BATCHNORM)
         stats += 2 * align_up ((size_t) l->out_shape.c);
     }
@@ -204,17 +238,18 @@ alloc_activations (dd_net *net, int training, char *err, size_t err_len)
   float *p = net->act_arena;
   for (int i = 0; i < net->n_run; i++) {
     dd_layer *l = &net->run[i];
-    const dd_layer *into = sums_into (l);
-    l->y = into ? into->y : p;
-    p += into ? 0 : align_up (l->act_floats);
+    const dd_layer *shared = sums_into (l) ? sums_into (l) : relu_computed_by (net, i);
+    l->y = shared ? shared->y : p;
+    p += shared ? 0 : align_up (l->act_floats);
   }
   net->dy_base = p;
   net->dy_floats = dy;
   if (!training)
     return 0;
   for (int i = 0; i < net->n_run; i++) {
-    net->run[i].dy = p;
-    p += align_up (net->run[i].act_floats);
+    const dd_layer *bn = relu_computed_by (net, i);
+    net->run[i].dy = bn ? bn->dy : p;
+    p += bn ? 0 : align_up (net->run[i].act_floats);
   }
   /* Backward leaves the input's gradient out (net_input_grad.c). */
   net->input_dy = net->run[0].dy;
@@ -257,6 +292,8 @@ dd_net_setup (dd_net *net, dd_backend *be, dd_net_mode mode, int batch, int heig
   net->in_shape = net->layers[0].out_shape;
   net->run = net->layers;
   net->n_run = net->n_layers;
+  if (fuse_bn_relu (net, training && be->ops->fuses_bn_relu, err, err_len))
+    return -1;
   if (mode == DD_NET_INFER) {
     if (dd_net_build_infer (net, err, err_len))
       return -1;
@@ -342,6 +379,8 @@ dd_net_forward (dd_net *net, int training)
     dd_net_fold (net);
   for (int i = 1; i < net->n_run; i++) {
     dd_layer *l = &net->run[i];
+    if (relu_computed_by (net, i))
+      continue;
     net->be->ops->forward (net->be, l, training);
     if (training && l->op == DD_OP_BATCHNORM)
       net->bn_batches[i]++;
@@ -364,7 +403,8 @@ dd_net_backward (dd_net *net)
 {
   assert (net->set_up && net->mode == DD_NET_TRAIN);
   for (int i = net->n_run - 1; i >= 1; i--)
-    net->be->ops->backward (net->be, &net->run[i]);
+    if (!relu_computed_by (net, i))
+      net->be->ops->backward (net->be, &net->run[i]);
   net->input_grad_due = 1;
 }
 
@@ -379,6 +419,12 @@ current_layer (dd_net *net, const char *name, char *err, size_t err_len)
   }
   if (!net->set_up) {
     snprintf (err, err_len, "%s: set the network up before reading layer '%s'",
+              net->origin, name);
+    return NULL;
+  }
+  if (l->op == DD_OP_BATCHNORM && l->bn.fuse_relu) {
+    snprintf (err, err_len, "%s: layer '%s' computes the ReLU after it in this training "
+              "setup, so its own output is not kept; read it in DD_NET_EVAL mode",
               net->origin, name);
     return NULL;
   }

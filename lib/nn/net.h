@@ -23,7 +23,10 @@
  * the network.
  *
  * Modes:
- *   DD_NET_TRAIN  forward (training or eval) and backward;
+ *   DD_NET_TRAIN  forward (training or eval) and backward; on a backend
+ *                 that fuses them (dd_backend_ops.fuses_bn_relu), a batch
+ *                 norm read by a ReLU alone computes that ReLU, and its
+ *                 own output cannot be read;
  *   DD_NET_EVAL   forward with running statistics only, the graph as
  *                 written;
  *   DD_NET_INFER  forward through the inference graph (net_infer.c): each

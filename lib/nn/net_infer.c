@@ -30,8 +30,8 @@
 
 #include "nn/net_private.h"
 
-static int
-is_output (const dd_net *net, int i)
+int
+dd_net_is_output (const dd_net *net, int i)
 {
   for (int k = 0; k < net->n_outputs; k++)
     if (net->outputs[k] == i)
@@ -53,7 +53,7 @@ reads (const dd_layer *l, const dd_layer *x)
 static int
 sole_consumer (const dd_net *net, int i, dd_op op)
 {
-  if (net->n_consumers[i] != 1 || is_output (net, i))
+  if (net->n_consumers[i] != 1 || dd_net_is_output (net, i))
     return -1;
   for (int j = i + 1; j < net->n_layers; j++)
     if (reads (&net->layers[j], &net->layers[i]))
@@ -75,7 +75,7 @@ residual_add (const dd_net *net, int i, int tail, int *other)
   const dd_layer *a = &net->layers[add];
   int o = (int) ((a->inputs[0] == &net->layers[tail] ? a->inputs[1] : a->inputs[0])
                  - net->layers);
-  if (o == 0 || !net->infer_of[o] || is_output (net, o))
+  if (o == 0 || !net->infer_of[o] || dd_net_is_output (net, o))
     return -1;
   for (int j = i; j < net->n_layers; j++)
     if (j != add && reads (&net->layers[j], &net->layers[o]))

@@ -27,6 +27,8 @@ struct dd_net {
   int n_layers;
   dd_layer *layers;
   int *n_consumers;             /* per layer: how many inputs name it */
+  char *bn_relu;                /* per layer: a ReLU its batch norm computes in
+                                 * the current setup (net.c) */
   int n_outputs;
   int *outputs;                 /* layer indices */
 
@@ -85,6 +87,7 @@ int dd_net_build_tensors (dd_net *net, char *err, size_t err_len);
  * backward ran since it was last computed. Returns 0, or -1 with err. */
 int dd_net_input_grad (dd_net *net, char *err, size_t err_len);
 /* net_infer.c */
+int dd_net_is_output (const dd_net *net, int i);
 int dd_net_build_infer (dd_net *net, char *err, size_t err_len);
 void dd_net_fold (dd_net *net);
 void dd_net_free_infer (dd_net *net);
