@@ -325,8 +325,9 @@ test_fused_conv (void)
 
 /* Everything one training step computes on `backend`, from the same
  * parameters, input and output gradients on every backend: the outputs of
- * the training forward, then every parameter gradient and running
- * statistic; `parts` arrays of host floats, each compared on its own. */
+ * the training forward, every parameter gradient and running statistic,
+ * then the outputs of an eval forward in the same setup (running
+ * statistics); `parts` arrays of host floats, each compared on its own. */
 typedef struct step_results {
   int parts;
   float *part[256];
@@ -382,6 +383,12 @@ train_step (step_results *r, const char *preset, dd_backend *be, int batch, int 
       nb->ops->download (nb, v, t->grad, t->numel);
     else
       dd_net_read_tensor (net, t, v);
+  }
+  dd_net_forward (net, 0);
+  for (int o = 0; o < dd_net_n_outputs (net); o++) {
+    const dd_layer *out = dd_net_output (net, o);
+    float *v = keep (r, out->name, dd_shape_numel (out->out_shape));
+    CHECK (dd_net_read (net, out->name, v, err, sizeof err) == 0);
   }
   *bn_read = readable (net, bn);
   free (x);
