@@ -255,6 +255,7 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
   t->out = out;
   JsonArray *curve = json_array_new ();
   dd_training_outcome o = { 0 };
+  double first_loss = NAN;      /* iteration 1's, in whichever slice ran it */
   gboolean ok = TRUE;
   for (int k = 1; k < curve_points && ok; k++) {
     int64_t at = t->phase.iterations * k / curve_points;
@@ -265,13 +266,14 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
         continue;               /* finished before its slices were asked for */
       t->stop_after = at;
       ok = dd_training_run (t, &o, error) && snapshot (x, out, snap, error);
+      if (isnan (first_loss))
+        first_loss = o.first_loss;
     }
     JsonNode *s = ok ? score_model (x, snap, "", t->title, error) : NULL;
     ok = s != NULL;
     if (ok)
       json_array_add_element (curve, curve_point (at, s));
   }
-  double first_loss = o.first_loss;
   t->stop_after = 0;
   ok = ok && dd_training_run (t, &o, error);
   if (isnan (o.first_loss))

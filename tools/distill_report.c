@@ -65,9 +65,7 @@ dd_distill_table (JsonObject *results)
   JsonArray *baselines = json_object_get_array_member (results, "baselines");
   for (guint i = 0; i < json_array_get_length (baselines); i++) {
     JsonObject *b = json_array_get_object_element (baselines, i);
-    g_autofree char *name = g_strdup_printf ("supervised: %s",
-        json_object_get_string_member (b, "name"));
-    add_row (rows, name, scores_of (b));
+    add_row (rows, json_object_get_string_member (b, "name"), scores_of (b));
   }
   return json_node_init_array (json_node_alloc (), rows);
 }
