@@ -126,11 +126,11 @@ check_results (const char *out, gboolean trained)
   g_assert_cmpuint (json_array_get_length (rounds), ==, 1);
   JsonObject *r = json_array_get_object_element (rounds, 0);
   g_assert_cmpint (json_object_get_int_member (r, "round"), ==, 1);
-  check_model (object (r, "teacher"), 40, 2, trained);
+  check_model (object (r, "teacher"), 40, 3, trained);
   check_scores (object (r, "teacher_tta"));
   check_labels (object (r, "labels"));
   JsonObject *student = object (r, "student");
-  check_model (student, 60, 2, trained);
+  check_model (student, 60, 3, trained);
   /* The student drew from both streams, about 6:4. */
   JsonObject *st = object (student, "training");
   if (trained)
