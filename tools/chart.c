@@ -137,7 +137,8 @@ data_range (const dd_chart *c, frame *f)
   }
   double ypad = MAX ((f->y1 - f->y0) * 0.1, 0.5);
   f->y0 = MAX (0, f->y0 - ypad);
-  f->y1 += ypad;
+  /* Room above the data for the legend's lines. */
+  f->y1 += ypad + (f->y1 - f->y0) * 0.08 * c->series->len;
   if (c->log_x) {
     f->x0 /= 1.5;
     f->x1 *= 1.5;
@@ -237,10 +238,26 @@ draw_series (cairo_t *cr, const series *s, const double *rgb, const frame *f)
   }
 }
 
+/* Top left, on a white box so that lines passing under stay readable. */
 static void
 draw_legend (cairo_t *cr, const dd_chart *c, const frame *f)
 {
   cairo_set_font_size (cr, 12);
+  double widest = 0;
+  for (guint i = 0; i < c->series->len; i++) {
+    cairo_text_extents_t e;
+    cairo_text_extents (cr, ((const series *) g_ptr_array_index (c->series, i))->name,
+        &e);
+    widest = MAX (widest, e.width);
+  }
+  if (c->series->len) {
+    cairo_rectangle (cr, f->left + 4, f->top + 4, widest + 34, 17.0 * c->series->len + 6);
+    cairo_set_source_rgba (cr, 1, 1, 1, 0.85);
+    cairo_fill_preserve (cr);
+    cairo_set_source_rgba (cr, 0, 0, 0, 0.3);
+    cairo_set_line_width (cr, 1);
+    cairo_stroke (cr);
+  }
   double y = f->top + 16;
   for (guint i = 0; i < c->series->len; i++, y += 17) {
     const series *s = g_ptr_array_index (c->series, i);

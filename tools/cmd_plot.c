@@ -9,15 +9,16 @@
 #include "commands.h"
 
 static const char summary[] =
-    "Draws, from the results.json files of `ddistill distill` (PNG, 800x500):\n"
-    "  ap-vs-iterations.png      keypoint AP along training, supervised and\n"
-    "                            distilled (the runs' curve points);\n"
-    "  box-ap-vs-iterations.png  the same for box AP;\n"
-    "  ap-vs-rho.png             the student's keypoint AP against rho, the\n"
-    "                            automatic images drawn per manual one (the\n"
-    "                            experiments with a rho sweep), the teacher flat;\n"
-    "  student-vs-teacher.png    each round's student against its teacher\n"
-    "                            (keypoint AP), with the diagonal.\n"
+    "Draws, from the results.json files of `ddistill distill` (PNG, 800x500),\n"
+    "each for keypoint AP and (box-*.png) for box AP:\n"
+    "  ap-vs-iterations.png    AP along training, supervised and distilled (the\n"
+    "                          runs' curve points);\n"
+    "  ap-vs-rho.png           the student's AP against rho, the automatic images\n"
+    "                          drawn per manual one (the experiments with a rho\n"
+    "                          sweep, and the main student: 6:4 is rho 0.67),\n"
+    "                          the supervised teacher flat;\n"
+    "  student-vs-teacher.png  each round's student against its teacher, with\n"
+    "                          the diagonal.\n"
     "\n"
     "Exit status: 0 done, 1 failure (reported), 2 bad usage.";
 
@@ -70,42 +71,70 @@ curves (dd_chart *c, JsonObject *res, const char *kind)
   JsonArray *baselines = json_object_get_array_member (res, "baselines");
   for (guint i = 0; i < json_array_get_length (baselines); i++) {
     JsonObject *b = json_array_get_object_element (baselines, i);
-    g_autofree char *name = g_strdup_printf ("%s: supervised, %s", exp,
+    g_autofree char *name = g_strdup_printf ("%s: %s", exp,
         json_object_get_string_member (b, "name"));
     add_curve (c, name, b, kind);
   }
 }
 
+/* The main student's rho: its own, or 6:4 and the like as automatic per
+ * manual. */
+static double
+main_rho (JsonObject *res)
+{
+  JsonObject *student = json_object_get_object_member (json_object_get_object_member (
+          res, "spec"), "student");
+  double rho = json_object_has_member (student, "rho")
+      ? json_object_get_double_member (student, "rho") : 0;
+  double ratio = json_object_has_member (student, "ratio")
+      ? json_object_get_double_member (student, "ratio") : 0.6;
+  return rho > 0 ? rho : (1 - ratio) / ratio;
+}
+
+static int
+by_x (const void *a, const void *b)
+{
+  const double *p = a, *q = b;
+  return (p[0] > q[0]) - (p[0] < q[0]);
+}
+
 static void
-rho_points (dd_chart *c, JsonObject *res)
+rho_points (dd_chart *c, JsonObject *res, const char *kind)
 {
   JsonObject *r = first_round (res);
   if (!r || !json_object_has_member (r, "rho_sweep"))
     return;
   const char *exp = json_object_get_string_member (res, "experiment");
   JsonArray *sweep = json_object_get_array_member (r, "rho_sweep");
-  int n = (int) json_array_get_length (sweep);
-  double *x = g_new (double, MAX (n, 1)), *y = g_new (double, MAX (n, 1));
-  for (int i = 0; i < n; i++) {
+  int n = (int) json_array_get_length (sweep) + 1;
+  double (*xy)[2] = g_malloc (sizeof (double[2]) * (size_t) n);
+  for (int i = 0; i < n - 1; i++) {
     JsonObject *s = json_array_get_object_element (sweep, (guint) i);
-    x[i] = json_object_get_double_member (s, "rho");
-    y[i] = score (s, "keypoints");
+    xy[i][0] = json_object_get_double_member (s, "rho");
+    xy[i][1] = score (s, kind);
+  }
+  xy[n - 1][0] = main_rho (res);
+  xy[n - 1][1] = score (json_object_get_object_member (r, "student"), kind);
+  qsort (xy, (size_t) n, sizeof xy[0], by_x);
+  double *x = g_new (double, n), *y = g_new (double, n);
+  for (int i = 0; i < n; i++) {
+    x[i] = xy[i][0];
+    y[i] = xy[i][1];
   }
   g_autofree char *name = g_strdup_printf ("%s: student, 1:rho", exp);
   dd_chart_add (c, name, x, y, n, TRUE);
-  if (n > 0) {
-    double tx[2] = { x[0], x[n - 1] };
-    double t = score (json_object_get_object_member (r, "teacher"), "keypoints");
-    double ty[2] = { t, t };
-    g_autofree char *tname = g_strdup_printf ("%s: supervised (teacher)", exp);
-    dd_chart_add (c, tname, tx, ty, 2, TRUE);
-  }
+  double tx[2] = { x[0], x[n - 1] };
+  double t = score (json_object_get_object_member (r, "teacher"), kind);
+  double ty[2] = { t, t };
+  g_autofree char *tname = g_strdup_printf ("%s: supervised (teacher)", exp);
+  dd_chart_add (c, tname, tx, ty, 2, TRUE);
+  g_free (xy);
   g_free (x);
   g_free (y);
 }
 
 static void
-student_teacher (dd_chart *c, JsonObject *res)
+student_teacher (dd_chart *c, JsonObject *res, const char *kind)
 {
   const char *exp = json_object_get_string_member (res, "experiment");
   JsonArray *rounds = json_object_get_array_member (res, "rounds");
@@ -113,8 +142,8 @@ student_teacher (dd_chart *c, JsonObject *res)
   double *x = g_new (double, MAX (n, 1)), *y = g_new (double, MAX (n, 1));
   for (int i = 0; i < n; i++) {
     JsonObject *r = json_array_get_object_element (rounds, (guint) i);
-    x[i] = score (json_object_get_object_member (r, "teacher"), "keypoints");
-    y[i] = score (json_object_get_object_member (r, "student"), "keypoints");
+    x[i] = score (json_object_get_object_member (r, "teacher"), kind);
+    y[i] = score (json_object_get_object_member (r, "student"), kind);
   }
   dd_chart_add (c, exp, x, y, n, n > 1);
   g_free (x);
@@ -132,31 +161,43 @@ save (dd_chart *c, const char *dir, const char *name, GError **error)
   return ok;
 }
 
+/* The three figures for one kind of AP, saved as PREFIXNAME.png. */
 static gboolean
-plot_all (GPtrArray *results, const char *out, GError **error)
+plot_kind (GPtrArray *results, const char *out, const char *kind, const char *prefix,
+    const char *ap, GError **error)
 {
-  dd_chart *kp = dd_chart_new ("Keypoint AP along training", "iteration",
-      "keypoint AP (%)");
-  dd_chart *box = dd_chart_new ("Box AP along training", "iteration", "box AP (%)");
-  dd_chart *rho = dd_chart_new ("Student keypoint AP against the automatic share",
-      "rho (automatic images per manual one)", "keypoint AP (%)");
-  dd_chart *st = dd_chart_new ("Student against teacher", "teacher keypoint AP (%)",
-      "student keypoint AP (%)");
+  g_autofree char *axis = g_strdup_printf ("%s (%%)", ap);
+  g_autofree char *t1 = g_strdup_printf ("%s along training", ap);
+  g_autofree char *t2 = g_strdup_printf ("Student %s against the automatic share", ap);
+  g_autofree char *t3 = g_strdup_printf ("Student against teacher, %s", ap);
+  g_autofree char *tx = g_strdup_printf ("teacher %s (%%)", ap);
+  g_autofree char *ty = g_strdup_printf ("student %s (%%)", ap);
+  dd_chart *it = dd_chart_new (t1, "iteration", axis);
+  dd_chart *rho = dd_chart_new (t2, "rho (automatic images per manual one)", axis);
+  dd_chart *st = dd_chart_new (t3, tx, ty);
   dd_chart_log_x (rho);
   dd_chart_diagonal (st);
   for (guint i = 0; i < results->len; i++) {
     JsonObject *res = g_ptr_array_index (results, i);
-    curves (kp, res, "keypoints");
-    curves (box, res, "boxes");
-    rho_points (rho, res);
-    student_teacher (st, res);
+    curves (it, res, kind);
+    rho_points (rho, res, kind);
+    student_teacher (st, res, kind);
   }
+  g_autofree char *f1 = g_strconcat (prefix, "ap-vs-iterations.png", NULL);
+  g_autofree char *f2 = g_strconcat (prefix, "ap-vs-rho.png", NULL);
+  g_autofree char *f3 = g_strconcat (prefix, "student-vs-teacher.png", NULL);
   /* Each saved and freed, whatever the others do. */
-  gboolean ok = save (kp, out, "ap-vs-iterations.png", error);
-  ok = save (box, out, "box-ap-vs-iterations.png", ok ? error : NULL) && ok;
-  ok = save (rho, out, "ap-vs-rho.png", ok ? error : NULL) && ok;
-  ok = save (st, out, "student-vs-teacher.png", ok ? error : NULL) && ok;
+  gboolean ok = save (it, out, f1, error);
+  ok = save (rho, out, f2, ok ? error : NULL) && ok;
+  ok = save (st, out, f3, ok ? error : NULL) && ok;
   return ok;
+}
+
+static gboolean
+plot_all (GPtrArray *results, const char *out, GError **error)
+{
+  return plot_kind (results, out, "keypoints", "", "keypoint AP", error)
+      && plot_kind (results, out, "boxes", "box-", "box AP", error);
 }
 
 int

@@ -191,7 +191,8 @@ test_distill (void)
   g_assert_cmpint (run (&plot_out, &plot_err, "plot", "--out", plots, results, NULL),
       ==, 0);
   static const char *const figures[] = { "ap-vs-iterations.png",
-    "box-ap-vs-iterations.png", "ap-vs-rho.png", "student-vs-teacher.png"
+    "box-ap-vs-iterations.png", "ap-vs-rho.png", "box-ap-vs-rho.png",
+    "student-vs-teacher.png", "box-student-vs-teacher.png"
   };
   for (gsize i = 0; i < G_N_ELEMENTS (figures); i++)
     check_png (plots, figures[i]);
