@@ -1,6 +1,8 @@
 /* `ddistill predict --model DIR --images DIR|LIST|dataset.json --out
- * detections.json [--score-threshold T]`: the detector's COCO results for
- * a set of images. */
+ * detections.json [--score-threshold T] [--tta SPEC [--ensemble RULES]]`:
+ * the detector's COCO results for a set of images, from one pass or from
+ * the ensemble of test-time transforms that `ddistill label` uses
+ * (tta_predictor.h). */
 #include <ctype.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -10,10 +12,13 @@
 #include "idle_threads.h"
 #include "data/coco.h"
 #include "data/image.h"
+#include "distill/ensemble.h"
+#include "distill/tta_spec.h"
 #include "model/model_dir.h"
 #include "model/model_error.h"
 #include "model/predict.h"
 #include "predict_sheet.h"
+#include "tta_predictor.h"
 
 static const char summary[] =
     "Runs a trained model (the folder `ddistill train --out DIR` leaves) on images\n"
@@ -33,6 +38,20 @@ static const char summary[] =
     "--keypoint-threshold, 0.1) and v = 1 where only the regression from the centre\n"
     "placed them, as COCO marks occluded keypoints; pycocotools' OKS reads the\n"
     "positions only.\n"
+    "\n"
+    "With --tta SPEC: test-time augmentation through the code `ddistill label`\n"
+    "uses. The model runs on every transform of SPEC (label's --transforms syntax:\n"
+    "scales=96:224:32, factors=0.5:1.5:0.125, flip, list=..., identity; resolved on\n"
+    "the model's input canvas, onto which each image is letterboxed), the passes\n"
+    "are mapped back and ensembled by --ensemble RULES (label's rules; the default\n"
+    "boxes=identity,keypoints=average takes the boxes of the untransformed pass and\n"
+    "averages the keypoint heatmaps; boxes=nms,keypoints=average also joins every\n"
+    "pass's boxes by NMS and box voting), and --score-threshold applies to the\n"
+    "ensembled scores. Images run one at a time (--batch is not used).\n"
+    "--tta identity --ensemble keypoints=own gives plain prediction's results to\n"
+    "the bit; the default rules read the keypoints again off the pass's maps from\n"
+    "the cell holding the box's centre, which moves the few keypoints whose box\n"
+    "centre was regressed out of its peak cell (distill/heatmap_keypoints.h).\n"
     "\n"
     "With --draw: a sheet of the first images, detections in green with their\n"
     "score, the skeleton (left limbs blue, right red), keypoints the heatmap saw as\n"
@@ -199,6 +218,7 @@ typedef struct {
   const int *category_of;
   JsonBuilder *out;
   int n_detections;
+  dd_tta_predictor *tta;        /* NULL: one plain pass per image */
   dd_predict_sheet *sheet;      /* NULL: no --draw */
   int draw_count;
   const dd_coco_dataset *truth; /* the dataset's labels, or NULL */
@@ -230,6 +250,49 @@ draw (predictor *p, const image_entry *entry, const dd_image *img,
   g_array_unref (truth);
 }
 
+static dd_image *
+load_image (const image_entry *entry, GError **error)
+{
+  g_autoptr (GError) load_error = NULL;
+  dd_image *img = dd_image_load (entry->path, &load_error);
+  if (!img)
+    g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_INPUT,
+                 "image %" G_GINT64_FORMAT " cannot be used: %s", entry->id,
+                 load_error->message);
+  return img;
+}
+
+/* One image at a time through the transforms and their ensemble, exactly
+ * as `ddistill label` runs its teacher; the ensemble keeps every score, so
+ * the threshold is applied here. */
+static gboolean
+predict_tta (predictor *p, const image_entry *entries, int n, GError **error)
+{
+  GArray *dets = g_array_new (FALSE, FALSE, sizeof (dd_detection));
+  gboolean ok = TRUE;
+  for (int i = 0; i < n && ok; i++) {
+    dd_image *img = load_image (&entries[i], error);
+    g_array_set_size (dets, 0);
+    ok = img && dd_tta_predictor_run (p->tta, img, dets, error);
+    guint kept = 0;
+    for (guint j = 0; ok && j < dets->len; j++) {
+      const dd_detection *d = &g_array_index (dets, dd_detection, j);
+      if (d->score < p->params.min_score)
+        continue;
+      add_detection (p->out, entries[i].id, p->category_of[d->class_index], d,
+                     p->params.keypoint_threshold);
+      g_array_index (dets, dd_detection, kept++) = *d;
+    }
+    if (ok) {
+      p->n_detections += (int) kept;
+      draw (p, &entries[i], img, (const dd_detection *) dets->data, (int) kept);
+    }
+    dd_image_free (img);
+  }
+  g_array_unref (dets);
+  return ok;
+}
+
 static gboolean
 predict_batch (predictor *p, const image_entry *entries, int n, GError **error)
 {
@@ -238,14 +301,8 @@ predict_batch (predictor *p, const image_entry *entries, int n, GError **error)
   int *counts = g_new0 (int, n);
   gboolean ok = TRUE;
   for (int i = 0; i < n && ok; i++) {
-    g_autoptr (GError) load_error = NULL;
-    images[i] = dd_image_load (entries[i].path, &load_error);
-    if (!images[i]) {
-      g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_INPUT,
-                   "image %" G_GINT64_FORMAT " cannot be used: %s", entries[i].id,
-                   load_error->message);
-      ok = FALSE;
-    }
+    images[i] = load_image (&entries[i], error);
+    ok = images[i] != NULL;
     dets[i] = g_new (dd_detection, MAX (p->params.max_detections, 1));
   }
   ok = ok && dd_predict_images (p->det, images, n, &p->params, dets, counts, error);
@@ -283,10 +340,41 @@ typedef struct {
   double min_score;
 } draw_options;
 
+typedef struct {
+  const char *spec;             /* NULL: no test-time augmentation */
+  dd_ensemble_params rules;
+} tta_options;
+
+/* The model for plain prediction (*plain, set up for `batch` images) or
+ * for test-time augmentation (*tta); the detector that answers for the
+ * model's classes and skeleton, NULL with a message on stderr. */
+static const dd_detector *
+open_model (const char *model, dd_backend *be, int batch, const tta_options *t,
+            double keypoint_threshold, dd_detector **plain, dd_tta_predictor **tta)
+{
+  if (!t->spec) {
+    char err[1024];
+    *plain = dd_model_dir_open (model, be, batch, err, sizeof err);
+    if (!*plain)
+      fprintf (stderr, "ddistill predict: %s\n", err);
+    return *plain;
+  }
+  g_autoptr (GError) error = NULL;
+  *tta = dd_tta_predictor_new (model, be, t->spec, &t->rules, &error);
+  if (!*tta) {
+    fprintf (stderr, "ddistill predict: --tta %s: %s\n", t->spec, error->message);
+    return NULL;
+  }
+  dd_tta_predictor_set_keypoint_threshold (*tta, (float) keypoint_threshold);
+  fprintf (stderr, "ddistill predict: %d passes per image (%s)\n",
+           dd_tta_predictor_n_transforms (*tta), dd_tta_predictor_transform_names (*tta));
+  return dd_tta_predictor_model (*tta);
+}
+
 static int
 predict (const char *model, const char *images, const char *image_dir, const char *out,
          double threshold, double keypoint_threshold, const char *device, int batch,
-         const draw_options *d)
+         const draw_options *d, const tta_options *t)
 {
   g_autoptr (GError) error = NULL;
   char err[1024];
@@ -295,9 +383,11 @@ predict (const char *model, const char *images, const char *image_dir, const cha
     fprintf (stderr, "ddistill predict: backend '%s': %s\n", device, err);
     return 1;
   }
-  dd_detector *det = dd_model_dir_open (model, be, batch, err, sizeof err);
+  dd_detector *plain = NULL;
+  dd_tta_predictor *tta = NULL;
+  const dd_detector *det = open_model (model, be, batch, t, keypoint_threshold, &plain,
+                                       &tta);
   if (!det) {
-    fprintf (stderr, "ddistill predict: %s\n", err);
     dd_backend_free (be);
     return 1;
   }
@@ -322,7 +412,7 @@ predict (const char *model, const char *images, const char *image_dir, const cha
                  "%s holds no images (.jpg, .jpeg or .png)", images);
     ok = FALSE;
   }
-  predictor p = { det, .batch = batch, .category_of = category_of,
+  predictor p = { plain, .batch = batch, .tta = tta, .category_of = category_of,
                   .out = json_builder_new (), .truth = truth, .draw_count = d->count };
   dd_decode_params_defaults (&p.params);
   p.params.min_score = (float) threshold;
@@ -333,7 +423,8 @@ predict (const char *model, const char *images, const char *image_dir, const cha
   json_builder_begin_array (p.out);
   for (guint i = 0; ok && i < list->len; i += (guint) batch) {
     int n = (int) MIN ((guint) batch, list->len - i);
-    ok = predict_batch (&p, &g_array_index (list, image_entry, i), n, &error);
+    const image_entry *entries = &g_array_index (list, image_entry, i);
+    ok = tta ? predict_tta (&p, entries, n, &error) : predict_batch (&p, entries, n, &error);
   }
   json_builder_end_array (p.out);
   ok = ok && write_results (p.out, out, &error);
@@ -348,9 +439,38 @@ predict (const char *model, const char *images, const char *image_dir, const cha
   dd_coco_dataset_free (truth);
   g_free (category_of);
   g_array_unref (list);
-  dd_detector_free (det);
+  dd_tta_predictor_free (tta);
+  dd_detector_free (plain);
   dd_backend_free (be);
   return ok ? 0 : 1;
+}
+
+/* Checks --tta and --ensemble before any model is loaded. The ensemble's
+ * reading of averaged keypoint maps snaps from --keypoint-threshold too,
+ * unless the rules name their own keypoint-threshold. */
+static gboolean
+parse_tta (tta_options *t, const char *ensemble, double keypoint_threshold,
+           GError **error)
+{
+  dd_ensemble_params_init (&t->rules);
+  t->rules.keypoint_threshold = keypoint_threshold;
+  if (!t->spec) {
+    if (ensemble)
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   "--ensemble chooses how --tta's passes are joined: give --tta too");
+    return ensemble == NULL;
+  }
+  g_autoptr (GError) e = NULL;
+  dd_tta_spec *spec = dd_tta_spec_parse (t->spec, &e);
+  gboolean spec_ok = spec != NULL;
+  dd_tta_spec_free (spec);
+  if (!spec_ok || (ensemble && !dd_ensemble_params_parse (&t->rules, ensemble, &e))) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s %s: %s",
+                 spec_ok ? "--ensemble" : "--tta", spec_ok ? ensemble : t->spec,
+                 e->message);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static int
@@ -366,7 +486,7 @@ dd_cmd_predict (int argc, char **argv)
 {
   dd_let_idle_threads_sleep (argc, argv);
   g_autofree char *model = NULL, *images = NULL, *image_dir = NULL, *out = NULL,
-      *device = NULL;
+      *device = NULL, *tta_spec = NULL, *ensemble = NULL;
   double threshold = 0.05, keypoint_threshold = 0.1;
   int batch = 8;
   g_autofree char *draw_path = NULL;
@@ -387,6 +507,12 @@ dd_cmd_predict (int argc, char **argv)
     { "device", 0, 0, G_OPTION_ARG_STRING, &device,
       "Backend: cpu (oneDNN, default), cuda, or reference", "NAME" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Images per forward pass (default 8)", "B" },
+    { "tta", 0, 0, G_OPTION_ARG_STRING, &tta_spec,
+      "Test-time augmentation: the transforms, as label's --transforms (e.g. "
+      "factors=0.5:1.5:0.125,flip)", "SPEC" },
+    { "ensemble", 0, 0, G_OPTION_ARG_STRING, &ensemble,
+      "With --tta: how the passes are ensembled, as label's --ensemble (default "
+      "boxes=identity,keypoints=average)", "RULES" },
     { "draw", 0, 0, G_OPTION_ARG_FILENAME, &draw_path,
       "Also draw the first images with their detections (and a dataset's labels) into "
       "FILE.png", "FILE.png" },
@@ -416,6 +542,9 @@ dd_cmd_predict (int argc, char **argv)
   draw.path = draw_path;
   if (!(keypoint_threshold >= 0.0))
     return usage_error (ctx, "--keypoint-threshold takes a number >= 0");
+  tta_options tta = { .spec = tta_spec };
+  if (!parse_tta (&tta, ensemble, keypoint_threshold, &error))
+    return usage_error (ctx, error->message);
   return predict (model, images, image_dir, out, threshold, keypoint_threshold,
-                  device ? device : "cpu", batch, &draw);
+                  device ? device : "cpu", batch, &draw, &tta);
 }

@@ -205,6 +205,18 @@ dd_tta_predictor_n_keypoints (const dd_tta_predictor *p)
   return net_at (p, 0)->n_keypoints;
 }
 
+const dd_detector *
+dd_tta_predictor_model (const dd_tta_predictor *p)
+{
+  return net_at (p, 0);
+}
+
+void
+dd_tta_predictor_set_keypoint_threshold (dd_tta_predictor *p, float t)
+{
+  p->decode.keypoint_threshold = t;
+}
+
 /* `img` placed at the top left of a w x h image of the fill colour. */
 static dd_image *
 pad_to (const dd_image *img, int w, int h, GError **error)

@@ -22,6 +22,7 @@
 
 #include "data/image.h"
 #include "distill/ensemble.h"
+#include "model/detector.h"
 #include "nn/backend.h"
 
 typedef struct dd_tta_predictor dd_tta_predictor;
@@ -41,6 +42,15 @@ const char *dd_tta_predictor_transform_names (const dd_tta_predictor *p);
 const char *const *dd_tta_predictor_classes (const dd_tta_predictor *p,
     int *n_classes);
 int dd_tta_predictor_n_keypoints (const dd_tta_predictor *p);
+/* The model as set up for the canvas: its classes, keypoints and skeleton
+ * (for drawing); owned by the predictor. */
+const dd_detector *dd_tta_predictor_model (const dd_tta_predictor *p);
+
+/* Each pass's decoding snaps a keypoint to heatmap peaks of at least `t`
+ * (decode.h; 0.1 unless set, as ddinfer's keypoint-threshold), so that
+ * `ddistill predict --tta` decodes its passes as plain prediction does.
+ * The ensemble's own reading of averaged maps keeps its rules' threshold. */
+void dd_tta_predictor_set_keypoint_threshold (dd_tta_predictor *p, float t);
 
 /* The ensembled detections of one image (dd_detection, in its pixels),
  * appended to `out`; no score threshold. */
