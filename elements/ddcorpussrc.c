@@ -14,10 +14,14 @@
  * is reported as a WARNING message naming the file (its details hold the
  * "uri") and skipped, and the rest of the corpus plays. A video that
  * decodes up to a cut and then ends (Matroska does) is reported too, its
- * frames up to the cut kept. Each video starts
- * a stream of its own (stream-start, caps, segment); running time goes on
- * from one video to the next. EOS follows the last video, unless `watch`
- * is set: then the source keeps looking at the location every
+ * frames up to the cut kept. Each video starts a stream of its own
+ * (stream-start, caps, segment); running time goes on from one video to
+ * the next, never back: a video starts at or after the running time the
+ * frames before it reached, counted both in the segment that carried them
+ * and in their video's first segment, since a consumer that seeks may keep
+ * its seeks' segments to itself (ddsampler does) and go on placing frames
+ * in the first one. EOS follows the last video, unless `watch` is set:
+ * then the source keeps looking at the location every
  * `poll-interval` milliseconds and plays videos as they land (once a new
  * file's size and time have not changed for one interval, so a file being
  * copied is not read half-written). An EOS event sent to the element (as
@@ -103,12 +107,17 @@ struct _DdCorpusSrc {
   GstCaps *caps;                /* caps pushed for the current video */
   gboolean need_segment;
   GstSegment segment;           /* the last segment pushed */
+  GstSegment file_segment;      /* the current video's first segment */
+  gboolean have_file_segment;
   guint32 segment_seqnum;       /* of the seek that asked for a new segment */
   gboolean after_seek;          /* frame counting no longer from the start */
   guint64 file_frames;          /* frames pushed from the current video */
   GstClockTime file_end;        /* stream time where its last frame ends */
   guint file_number;
-  GstClockTime running_end;     /* running time reached so far */
+  GstClockTime running_end;     /* running time reached in the last segment's
+                                 * timeline (a flushing seek restarts it) */
+  GstClockTime videos_end;      /* running time reached by the videos' frames
+                                 * in their first segments */
 
   /* Requests from other threads (atomic), and the wait they interrupt. */
   gint flushing;
@@ -345,6 +354,7 @@ start_next_file (DdCorpusSrc *self)
   gst_pad_push_event (self->srcpad, start);
   gst_clear_caps (&self->caps);
   self->need_segment = TRUE;
+  self->have_file_segment = FALSE;
   self->segment_seqnum = gst_util_seqnum_next ();
   self->after_seek = FALSE;
   self->file_frames = 0;
@@ -399,6 +409,11 @@ push_sample (DdCorpusSrc *self, GstSample *sample)
   if (self->need_segment) {
     self->segment = seg;
     self->segment.base = self->running_end;
+    if (!self->have_file_segment) {
+      self->segment.base = MAX (self->running_end, self->videos_end);
+      self->file_segment = self->segment;
+      self->have_file_segment = TRUE;
+    }
     GstEvent *ev = gst_event_new_segment (&self->segment);
     gst_event_set_seqnum (ev, self->segment_seqnum);
     gst_pad_push_event (self->srcpad, ev);
@@ -415,6 +430,10 @@ push_sample (DdCorpusSrc *self, GstSample *sample)
       GST_FORMAT_TIME, end);
   if (GST_CLOCK_TIME_IS_VALID (running))
     self->running_end = MAX (self->running_end, running);
+  running = gst_segment_to_running_time (&self->file_segment, GST_FORMAT_TIME,
+      end);
+  if (GST_CLOCK_TIME_IS_VALID (running))
+    self->videos_end = MAX (self->videos_end, running);
   return ret;
 }
 
@@ -673,6 +692,7 @@ open_corpus (DdCorpusSrc *self)
             self->location), ("the corpus is empty: EOS at once"));
   self->next_scan = g_get_monotonic_time ();
   self->running_end = 0;
+  self->videos_end = 0;
   self->file_number = 0;
   self->decoded_before = 0;
   g_atomic_int_set (&self->eos_requested, 0);

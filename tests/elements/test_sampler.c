@@ -1,8 +1,10 @@
 /* ddsampler: which frames each mode takes (the plan, exactly), the element
  * on pushed streams (per-video state, no duration, bad timestamps), and on
  * real videos through ddcorpussrc: seeking takes the very frames decoding
- * through takes, downstream sees no flush and one segment per video, and
- * the decoding work follows the frames taken, not the video's length. */
+ * through takes, downstream sees no flush and one segment per video, in
+ * which running time never goes back from one video to the next (the
+ * sampler keeps its seeks' segments to itself), and the decoding work
+ * follows the frames taken, not the video's length. */
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstharness.h>
 #include <string.h>
@@ -243,16 +245,37 @@ typedef struct {
   GPtrArray *frames;            /* "name@ms" of each frame taken */
   guint64 decoded;
   guint flushes, segments;
+  GstSegment segment;           /* the last one downstream saw */
+  GstClockTime running;         /* the running time frames last reached */
+  guint backwards;              /* frames placed before that */
 } sampled;
 
+/* Counts flushes and segments, and frames whose running time (in the
+ * segment downstream has) is before what an earlier frame reached. */
 static GstPadProbeReturn
-count_events (GstPad *pad, GstPadProbeInfo *info, gpointer user)
+watch_stream (GstPad *pad, GstPadProbeInfo *info, gpointer user)
 {
   (void) pad;
   sampled *s = user;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    GstClockTime rt = gst_segment_to_running_time (&s->segment,
+        GST_FORMAT_TIME, GST_BUFFER_PTS (buf));
+    g_assert_true (GST_CLOCK_TIME_IS_VALID (rt));
+    if (GST_CLOCK_TIME_IS_VALID (s->running) && rt < s->running) {
+      g_test_message ("running time back to %" GST_TIME_FORMAT " after %"
+          GST_TIME_FORMAT, GST_TIME_ARGS (rt), GST_TIME_ARGS (s->running));
+      s->backwards++;
+    }
+    s->running = rt;
+    return GST_PAD_PROBE_OK;
+  }
   GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
   s->flushes += GST_EVENT_TYPE (ev) == GST_EVENT_FLUSH_START;
-  s->segments += GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT;
+  if (GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT) {
+    s->segments++;
+    gst_event_copy_segment (ev, &s->segment);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -267,10 +290,13 @@ sample (const char *location, const char *sampler_props)
   GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   g_object_set (src, "location", location, NULL);
-  sampled s = { .frames = g_ptr_array_new_with_free_func (g_free) };
+  sampled s = { .frames = g_ptr_array_new_with_free_func (g_free),
+    .running = GST_CLOCK_TIME_NONE };
+  gst_segment_init (&s.segment, GST_FORMAT_TIME);
   GstPad *pad = gst_element_get_static_pad (sink, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM
-      | GST_PAD_PROBE_TYPE_EVENT_FLUSH, count_events, &s, NULL);
+      | GST_PAD_PROBE_TYPE_EVENT_FLUSH | GST_PAD_PROBE_TYPE_BUFFER,
+      watch_stream, &s, NULL);
   gst_object_unref (pad);
   g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
       GST_STATE_CHANGE_FAILURE);
@@ -307,7 +333,8 @@ joined (const sampled *s)
 }
 
 /* Seeking and decoding through take the same frames; seeking decodes
- * fewer; downstream sees no flush and a segment per video. */
+ * fewer; downstream sees no flush, a segment per video, and running time
+ * going on from one video to the next (ddensemble orders by it). */
 static void
 check_same_frames (const char *location, const char *props, guint expect)
 {
@@ -324,6 +351,8 @@ check_same_frames (const char *location, const char *props, guint expect)
   g_assert_cmpuint (a.decoded, <, b.decoded);
   g_assert_cmpuint (a.flushes, ==, 0);
   g_assert_cmpuint (a.segments, ==, 2);
+  g_assert_cmpuint (a.backwards, ==, 0);
+  g_assert_cmpuint (b.backwards, ==, 0);
   g_ptr_array_unref (a.frames);
   g_ptr_array_unref (b.frames);
 }
