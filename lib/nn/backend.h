@@ -27,6 +27,9 @@ typedef struct dd_backend_ops {
    * a training setup let a batch norm compute the ReLU that alone reads it
    * (net.c); elsewhere the two stay layers of their own. */
   int fuses_bn_relu;
+  /* Whether prepare() takes a convolution with conv.slice. Only then does
+   * an inference graph merge sibling convolutions (net_infer.c). */
+  int merges_convs;
 
   /* Memory where the backend computes (host for reference/cpu, device for
    * cuda). alloc returns NULL when out of memory; the caller reports it. */

@@ -197,7 +197,9 @@ cpu_prepare (dd_backend *be, dd_layer *l, int training, char *err, size_t err_le
               "backend; prepare every layer after its inputs", l->name, add->name);
     return -1;
   }
-  return ops_by_op[l->op]->prepare (dd_cpu_of (be), l, training, err, err_len);
+  const dd_cpu_op *op = l->op == DD_OP_CONV2D && l->conv.slice ? &dd_cpu_slice_op
+      : ops_by_op[l->op];
+  return op->prepare (dd_cpu_of (be), l, training, err, err_len);
 }
 
 static void
@@ -299,6 +301,7 @@ cpu_destroy (dd_backend *be)
 static const dd_backend_ops cpu_ops = {
   .name = "cpu",
   .fuses_bn_relu = 1,
+  .merges_convs = 1,
   .alloc = cpu_alloc,
   .free = cpu_free,
   .upload = cpu_upload,

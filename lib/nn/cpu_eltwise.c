@@ -15,13 +15,9 @@
 
 #include "nn/cpu_private.h"
 
-/* Where element (n, c, h, w) lives in a plain or channel-blocked layout:
- * n * stride[0] + (c / block) * stride[1] + h * stride[2] + w * stride[3]
- * + c % block (block 1 when plain). */
 typedef struct eltwise_state {
   dd_cpu_layer base;
-  dnnl_dim_t stride[4];
-  int block;
+  dd_cpu_walk walk;
 } eltwise_state;
 
 static eltwise_state *
@@ -91,21 +87,6 @@ relu_backward (dd_cpu *cpu, dd_layer *l)
   dd_cpu_note_dy_written (cpu, l->inputs[0]);
 }
 
-/* Reads the element walk from a plain or channel-blocked descriptor; 0
- * for any other layout. */
-static int
-channel_walk (eltwise_state *s, const dnnl_memory_desc_t *md)
-{
-  const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
-  if (md->ndims != 4 || md->format_kind != dnnl_blocked || md->offset0 != 0
-      || b->inner_nblks > 1 || (b->inner_nblks == 1 && b->inner_idxs[0] != 1))
-    return 0;
-  for (int d = 0; d < 4; d++)
-    s->stride[d] = b->strides[d];
-  s->block = b->inner_nblks ? (int) b->inner_blks[0] : 1;
-  return 1;
-}
-
 static int
 sigmoid_prepare (dd_cpu *cpu, dd_layer *l, int training, char *err, size_t err_len)
 {
@@ -114,7 +95,7 @@ sigmoid_prepare (dd_cpu *cpu, dd_layer *l, int training, char *err, size_t err_l
   if (!s)
     return -1;
   s->base.md = *dd_cpu_md (l->inputs[0]);
-  if (!channel_walk (s, &s->base.md)) {
+  if (!dd_cpu_channel_walk (&s->walk, &s->base.md)) {
     snprintf (err, err_len, "layer '%s': sigmoid reads plain or channel-blocked layouts; "
               "input '%s' has another (a layout this backend does not produce: report it)",
               l->name, l->inputs[0]->name);
@@ -137,15 +118,16 @@ sigmoid_forward (dd_cpu *cpu, dd_layer *l, int training)
   const float *restrict x = l->inputs[0]->y;
   float *restrict y = l->y;
   dd_shape sh = l->out_shape;
-  int block = s->block, blocks = (sh.c + block - 1) / block;
+  const dd_cpu_walk *wk = &s->walk;
+  int block = wk->block, blocks = (sh.c + block - 1) / block;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int n = 0; n < sh.n; n++)
     for (int cb = 0; cb < blocks; cb++) {
       int lanes = sh.c - cb * block < block ? sh.c - cb * block : block;
       for (int h = 0; h < sh.h; h++)
         for (int w = 0; w < sh.w; w++) {
-          size_t at = (size_t) (n * s->stride[0] + cb * s->stride[1] + h * s->stride[2]
-                                + w * s->stride[3]);
+          size_t at = (size_t) (n * wk->stride[0] + cb * wk->stride[1] + h * wk->stride[2]
+                                + w * wk->stride[3]);
           for (int k = 0; k < block; k++)
             y[at + k] = k < lanes ? 1.0f / (1.0f + expf (-x[at + k])) : 0.0f;
         }

@@ -5,7 +5,8 @@
  * network input, read/write_nchw, SGD, dispatch by op), cpu_support.c
  * (primitive, memory and reorder helpers, accumulation, errors),
  * cpu_grad.c (where backward writes input gradients), cpu_conv.c, cpu_batchnorm.c, cpu_eltwise.c (ReLU, sigmoid), cpu_pool.c,
- * cpu_resample.c (2x upsampling), cpu_join.c (concat, add).
+ * cpu_resample.c (2x upsampling), cpu_join.c (concat, add), cpu_slice.c
+ * (channel slices of merged convolutions).
  *
  * Every primitive is created in prepare() and runs on the backend's one
  * stream, from the one thread that owns the backend (worker.h). oneDNN
@@ -86,6 +87,7 @@ extern const dd_cpu_op dd_cpu_maxpool_op;
 extern const dd_cpu_op dd_cpu_upsample_op;
 extern const dd_cpu_op dd_cpu_concat_op;
 extern const dd_cpu_op dd_cpu_add_op;
+extern const dd_cpu_op dd_cpu_slice_op;
 
 static inline dd_cpu *
 dd_cpu_of (dd_backend *be)
@@ -238,6 +240,17 @@ float *dd_cpu_grad_dst (const dd_cpu *cpu, const dd_cpu_accumulate *a, const dd_
 /* Once it ran: adds tmp into x->dy unless the primitive wrote there. */
 void dd_cpu_grad_finish (dd_cpu *cpu, const dd_cpu_accumulate *a, const dd_layer *l,
                          const dd_layer *x, const float *written);
+
+/* Where element (n, c, h, w) lives in a plain or channel-blocked layout:
+ * n * stride[0] + (c / block) * stride[1] + h * stride[2] + w * stride[3]
+ * + c % block (block 1 when plain). */
+typedef struct dd_cpu_walk {
+  dnnl_dim_t stride[4];
+  int block;
+} dd_cpu_walk;
+
+/* Reads the walk from a descriptor; 0 for any other layout. */
+int dd_cpu_channel_walk (dd_cpu_walk *walk, const dnnl_memory_desc_t *md);
 
 /* dst[i] = src[i], on all cores. */
 void dd_cpu_copy (float *restrict dst, const float *restrict src, size_t n);

@@ -361,3 +361,16 @@ dd_cpu_layer_fini (dd_cpu_layer *base)
   dd_cpu_mem_free (&base->mem_nchw);
   base->to_nchw = base->from_nchw = NULL;
 }
+
+int
+dd_cpu_channel_walk (dd_cpu_walk *walk, const dnnl_memory_desc_t *md)
+{
+  const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
+  if (md->ndims != 4 || md->format_kind != dnnl_blocked || md->offset0 != 0
+      || b->inner_nblks > 1 || (b->inner_nblks == 1 && b->inner_idxs[0] != 1))
+    return 0;
+  for (int d = 0; d < 4; d++)
+    walk->stride[d] = b->strides[d];
+  walk->block = b->inner_nblks ? (int) b->inner_blks[0] : 1;
+  return 1;
+}

@@ -61,6 +61,13 @@ typedef struct dd_conv_attr {
    * itself, the sum then written in place (the network does so when
    * nothing reads that output afterwards). */
   const struct dd_layer *fuse_add_input;
+  /* Set only in an inference graph, on backends that merge sibling
+   * convolutions (dd_backend_ops.merges_convs): this layer runs no
+   * convolution; its output is channels [slice_offset, slice_offset +
+   * out_channels) of inputs[0]'s, a merged convolution that computed them
+   * (net_infer.c). */
+  int slice;
+  int slice_offset;
 } dd_conv_attr;
 
 typedef struct dd_bn_attr {

@@ -16,6 +16,10 @@
  * read. Where both inputs of the add are convolution chains, the later one
  * takes the add.
  *
+ * On backends that merge convolutions, sibling branches that read the
+ * same input (a detector's heads) run as two merged convolutions, their
+ * outputs channel slices of the second (net_merge.c).
+ *
  * Folded weights live in their own arena; the trained parameters stay
  * untouched:
  *
@@ -48,10 +52,8 @@ reads (const dd_layer *l, const dd_layer *x)
   return 0;
 }
 
-/* The index of the one layer that reads layer i, if it has an op of `op`
- * and layer i is needed nowhere else; otherwise -1. */
-static int
-sole_consumer (const dd_net *net, int i, dd_op op)
+int
+dd_net_sole_consumer (const dd_net *net, int i, dd_op op)
 {
   if (net->n_consumers[i] != 1 || dd_net_is_output (net, i))
     return -1;
@@ -69,7 +71,7 @@ sole_consumer (const dd_net *net, int i, dd_op op)
 static int
 residual_add (const dd_net *net, int i, int tail, int *other)
 {
-  int add = sole_consumer (net, tail, DD_OP_ADD);
+  int add = dd_net_sole_consumer (net, tail, DD_OP_ADD);
   if (add < 0 || net->layers[add].n_inputs != 2)
     return -1;
   const dd_layer *a = &net->layers[add];
@@ -98,7 +100,7 @@ static int
 fuse_chain (dd_net *net, int i, dd_layer *out, char *absorbed)
 {
   int tail = i;
-  int bn = sole_consumer (net, i, DD_OP_BATCHNORM);
+  int bn = dd_net_sole_consumer (net, i, DD_OP_BATCHNORM);
   if (bn >= 0) {
     net->folds[net->n_folds++] = (struct dd_net_fold) {
       .conv = &net->layers[i], .bn = &net->layers[bn], .out = out};
@@ -113,7 +115,7 @@ fuse_chain (dd_net *net, int i, dd_layer *out, char *absorbed)
     absorbed[add] = 1;
     tail = add;
   }
-  int relu = sole_consumer (net, tail, DD_OP_RELU);
+  int relu = dd_net_sole_consumer (net, tail, DD_OP_RELU);
   if (relu >= 0) {
     out->conv.fuse_relu = 1;
     absorbed[relu] = 1;
@@ -123,6 +125,7 @@ fuse_chain (dd_net *net, int i, dd_layer *out, char *absorbed)
   return tail;
 }
 
+/* Folded and merged weights share one arena and one host scratch. */
 static int
 alloc_folded (dd_net *net, char *err, size_t err_len)
 {
@@ -134,10 +137,16 @@ alloc_folded (dd_net *net, char *err, size_t err_len)
     if (w + 5 * c > scratch)
       scratch = w + 5 * c;
   }
+  for (int g = 0; g < net->n_merges; g++) {
+    const struct dd_net_merge *m = &net->merges[g];
+    total += align_up (dd_net_merge_numel (m)) + align_up ((size_t) m->out->conv.out_channels);
+    if (dd_net_merge_scratch (m) > scratch)
+      scratch = dd_net_merge_scratch (m);
+  }
   net->folded_arena = net->be->ops->alloc (net->be, total ? total : 1);
   net->fold_scratch = malloc ((scratch ? scratch : 1) * sizeof (float));
   if (!net->folded_arena || !net->fold_scratch) {
-    snprintf (err, err_len, "%s: out of memory for %.1f MB of folded weights",
+    snprintf (err, err_len, "%s: out of memory for %.1f MB of folded and merged weights",
               net->origin, total * 4.0 / 1e6);
     return -1;
   }
@@ -149,7 +158,55 @@ alloc_folded (dd_net *net, char *err, size_t err_len)
     out->bias = p;
     p += align_up ((size_t) out->conv.out_channels);
   }
+  for (int g = 0; g < net->n_merges; g++) {
+    dd_layer *out = net->merges[g].out;
+    out->weight = p;
+    p += align_up (dd_net_merge_numel (&net->merges[g]));
+    out->bias = p;
+    p += align_up ((size_t) out->conv.out_channels);
+  }
   return 0;
+}
+
+/* Group g's two merged convolutions, from position k of the inference
+ * graph on: the siblings, then their 1x1s reading them. Returns the next
+ * position. */
+static int
+emit_merged (dd_net *net, int g, int k)
+{
+  dd_layer *prev = NULL;
+  for (int h = 0; h < 2; h++) {
+    struct dd_net_merge *m = &net->merges[2 * g + h];
+    dd_layer *out = &net->infer_layers[k++];
+    dd_net_merged_layer (m, out);
+    int first = (int) (m->members[0] - net->layers);
+    out->conv.fuse_relu = dd_net_sole_consumer (net, first, DD_OP_RELU) >= 0;
+    out->inputs[0] = h ? prev : net->infer_of[m->members[0]->inputs[0] - net->layers];
+    m->out = prev = out;
+  }
+  return k;
+}
+
+/* Layer i, a 1x1 of group g's siblings (or the ReLU after it), as its
+ * channels of the merged 1x1's output. */
+static void
+make_slice (dd_net *net, int i, int g, dd_layer *out)
+{
+  const struct dd_net_merge *m = &net->merges[2 * g + 1];
+  int k = 0, offset = 0;
+  for (;; k++) {
+    int head = (int) (m->members[k] - net->layers);
+    if (head == i || dd_net_sole_consumer (net, head, DD_OP_RELU) == i)
+      break;
+    offset += m->members[k]->conv.out_channels;
+  }
+  *out = *m->members[k];
+  memcpy (out->name, net->layers[i].name, sizeof out->name);
+  out->inputs[0] = m->out;
+  out->weight = out->bias = out->dweight = out->dbias = NULL;
+  out->backend_state = NULL;
+  out->conv.slice = 1;
+  out->conv.slice_offset = offset;
 }
 
 static int
@@ -159,20 +216,36 @@ build (dd_net *net, char *err, size_t err_len)
   net->infer_layers = calloc (n, sizeof *net->infer_layers);
   net->infer_of = calloc (n, sizeof *net->infer_of);
   net->folds = calloc (n, sizeof *net->folds);
+  net->merges = calloc (n, sizeof *net->merges);
   char *absorbed = calloc (n, 1);
-  if (!net->infer_layers || !net->infer_of || !net->folds || !absorbed) {
+  int *role = calloc (n, sizeof *role), *group = calloc (n, sizeof *group);
+  if (!net->infer_layers || !net->infer_of || !net->folds || !net->merges || !absorbed
+      || !role || !group) {
     free (absorbed);
+    free (role);
+    free (group);
     snprintf (err, err_len, "%s: out of memory for the inference graph", net->origin);
     return -1;
   }
+  dd_net_plan_merges (net, role, group);
   /* The fused layer takes the convolution's place in the order: its
    * inputs are the convolution's, and whatever reads the chain's last
-   * layer comes after that. */
+   * layer comes after that. Merged siblings run where the first of them
+   * was, each slice where its 1x1 was. */
   int k = 0;
   for (int i = 0; i < net->n_layers; i++) {
-    if (absorbed[i])
+    if (absorbed[i] || role[i] == DD_MERGE_ABSORBED)
       continue;
+    if (role[i] == DD_MERGE_LEAD) {
+      k = emit_merged (net, group[i], k);
+      continue;
+    }
     dd_layer *out = &net->infer_layers[k++];
+    if (role[i] == DD_MERGE_SLICE) {
+      make_slice (net, i, group[i], out);
+      net->infer_of[i] = out;
+      continue;
+    }
     *out = net->layers[i];
     out->dweight = out->dbias = NULL;
     out->backend_state = NULL;
@@ -182,6 +255,8 @@ build (dd_net *net, char *err, size_t err_len)
     net->infer_of[tail] = out;
   }
   free (absorbed);
+  free (role);
+  free (group);
   net->n_infer = k;
   return alloc_folded (net, err, err_len);
 }
@@ -227,6 +302,7 @@ dd_net_fold (dd_net *net)
     be->ops->upload (be, out->weight, weight, w);
     be->ops->upload (be, out->bias, bias, c);
   }
+  dd_net_merge_all (net);
   net->params_dirty = 0;
 }
 
@@ -237,11 +313,13 @@ dd_net_free_infer (dd_net *net)
     net->be->ops->free (net->be, net->folded_arena);
   free (net->fold_scratch);
   free (net->folds);
+  free (net->merges);
   free (net->infer_of);
   free (net->infer_layers);
   net->folded_arena = net->fold_scratch = NULL;
   net->folds = NULL;
+  net->merges = NULL;
   net->infer_of = NULL;
   net->infer_layers = NULL;
-  net->n_infer = net->n_folds = 0;
+  net->n_infer = net->n_folds = net->n_merges = 0;
 }

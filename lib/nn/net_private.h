@@ -16,6 +16,18 @@ struct dd_net_fold {
   dd_layer *out;
 };
 
+/* Sibling convolutions merged into one in the inference graph
+ * (net_infer.c): `out` computes the members' outputs side by side along
+ * channels, in member order, from weights of its own. With block_diag,
+ * member k reads only the k-th group of out's input channels (1x1
+ * convolutions after merged siblings, one per sibling). */
+#define DD_NET_MERGE_MAX 16
+struct dd_net_merge {
+  int n, block_diag;
+  const dd_layer *members[DD_NET_MERGE_MAX];
+  dd_layer *out;
+};
+
 struct dd_net {
   char *origin;                 /* the file (or text origin) in messages */
   char *name;
@@ -68,7 +80,9 @@ struct dd_net {
   int n_folds;
   struct dd_net_fold *folds;
   float *folded_arena;
-  float *fold_scratch;          /* host memory for folding, sized at build */
+  int n_merges;
+  struct dd_net_merge *merges;
+  float *fold_scratch;          /* host memory for folding and merging, sized at build */
   int params_dirty;             /* folded weights must be computed again */
 
   /* The layers the current mode runs, in order. */
@@ -88,8 +102,31 @@ int dd_net_build_tensors (dd_net *net, char *err, size_t err_len);
 int dd_net_input_grad (dd_net *net, char *err, size_t err_len);
 /* net_infer.c */
 int dd_net_is_output (const dd_net *net, int i);
+/* The index of the one layer that reads layer i, if it has an op of `op`
+ * and layer i is needed nowhere else; otherwise -1. */
+int dd_net_sole_consumer (const dd_net *net, int i, dd_op op);
 int dd_net_build_infer (dd_net *net, char *err, size_t err_len);
 void dd_net_fold (dd_net *net);
 void dd_net_free_infer (dd_net *net);
+/* net_merge.c: what each layer of the graph as written becomes when
+ * sibling convolutions merge. */
+enum {
+  DD_MERGE_NONE,
+  DD_MERGE_LEAD,                /* first sibling: the merged layers run here */
+  DD_MERGE_ABSORBED,            /* computed inside the merged layers */
+  DD_MERGE_SLICE,               /* a channel slice of the merged 1x1 */
+};
+/* Finds the sibling groups (on backends that merge) and sets role[i] and
+ * group[i] (merges[2g] the siblings, merges[2g + 1] their 1x1s) for each
+ * layer; the merges' `out` are left to the caller. net->merges has room
+ * for n_layers entries. */
+void dd_net_plan_merges (dd_net *net, int *role, int *group);
+/* A merged convolution's layer, from its members, without weights. */
+void dd_net_merged_layer (const struct dd_net_merge *m, dd_layer *out);
+size_t dd_net_merge_numel (const struct dd_net_merge *m);
+/* Host floats merge_all needs for m. */
+size_t dd_net_merge_scratch (const struct dd_net_merge *m);
+/* Writes every merged convolution's weights from its members'. */
+void dd_net_merge_all (dd_net *net);
 
 #endif
