@@ -34,7 +34,8 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 "$python" -c 'import torch' 2>/dev/null || { echo "run.sh: $python cannot import torch: set PYTHON" >&2; exit 1; }
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+loads=$(mktemp)
+trap 'rm -f "$log" "$loads"' EXIT
 
 run_engine() {
   OMP_NUM_THREADS=$threads "$ddistill" bench engine --preset "$preset" --batch "$batch" \
@@ -60,6 +61,8 @@ echo "PyTorch settings: inference $infer_setting, training $train_setting;" \
 
 for round in $(seq 1 "$rounds"); do
   echo "round $round of $rounds ..." >&2
+  # The machine may be shared: its load, one-minute average, as each round starts.
+  cut -d' ' -f1 /proc/loadavg >>"$loads"
   if [ $((round % 2)) -eq 1 ]; then
     run_engine >>"$log"
     run_torch --infer-setting "$infer_setting" --train-setting "$train_setting" >>"$log"
@@ -69,7 +72,7 @@ for round in $(seq 1 "$rounds"); do
   fi
 done
 
-python3 - "$log" "$OMP_WAIT_POLICY" <<'PY'
+python3 - "$log" "$OMP_WAIT_POLICY" "$loads" <<'PY'
 import json, statistics, sys
 runs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 engine = [r for r in runs if r.get("engine") == "ddistill"]
@@ -91,4 +94,5 @@ print()
 print("per round, images/s (train, infer):")
 print("  ddistill: " + "  ".join(f"{r['train_img_per_s']:.1f}/{r['infer_img_per_s']:.1f}" for r in engine))
 print("  PyTorch:  " + "  ".join(f"{r['train_img_per_s']:.1f}/{r['infer_img_per_s']:.1f}" for r in torch))
+print("load average (1 min) as each round started: " + " ".join(open(sys.argv[3]).read().split()))
 PY
