@@ -1,5 +1,7 @@
 #include "distill/heatmap_keypoints.h"
 
+#include "model/heatmap_refine.h"
+
 #include <glib.h>
 #include <math.h>
 
@@ -35,9 +37,11 @@ dd_keypoints_argmax_in_box (const dd_head_maps *maps, const float box[4],
           bi = i;
           bj = j;
         }
+    float fx, fy;
+    dd_heatmap_refine (hm, maps->h, maps->w, bj, bi, &fx, &fy);
     out[k] = (dd_keypoint) {
-      .x = (float) ((bj + 0.5) * maps->stride),
-      .y = (float) ((bi + 0.5) * maps->stride),
+      .x = fx * maps->stride,
+      .y = fy * maps->stride,
       .score = best,
     };
   }

@@ -6,17 +6,17 @@
  *   the cell that holds the box's centre (that cell's centre plus its
  *   keypoint offset), then snapped to the nearest 3x3 peak of its heatmap of
  *   at least `threshold` whose cell centre lies in the box (edges included);
- *   the regressed point is kept when it already lies in the peak's cell, the
- *   peak cell's centre is taken otherwise; with no such peak the regressed
- *   point stays. The score is the heatmap value of the cell it ends in (0
+ *   the keypoint is put where the heatmap says inside the peak's cell
+ *   (model/heatmap_refine.h); with no such peak the regressed point stays. The score is the heatmap value of the cell it ends in (0
  *   outside the map). For a box the decoder made, whose centre offset lies
  *   in [0, 1), this is the decoder's result to the bit; it reads the cell
  *   holding the box's centre, so for a centre that the offset pushed out of
  *   its peak cell it reads that neighbour cell instead;
  *
  * - the paper's (Mask R-CNN's heatmaps_to_keypoints): each keypoint at the
- *   heatmap's argmax among the cells whose centres lie in the box, at that
- *   cell's centre, scored by its value. A box too small to hold a cell
+ *   heatmap's argmax among the cells whose centres lie in the box, placed
+ *   inside that cell as model/heatmap_refine.h reads it, scored by its
+ *   value. A box too small to hold a cell
  *   centre reads the cell that holds its own centre. Ties go to the first
  *   cell in row-major order, as numpy's argmax.
  */

@@ -1,5 +1,7 @@
 #include "distill/heatmap_keypoints.h"
 
+#include "model/heatmap_refine.h"
+
 #include <float.h>
 #include <math.h>
 
@@ -97,11 +99,10 @@ dd_keypoints_snap_in_box (const dd_head_maps *m, const dd_keypoint_peaks *peaks,
       }
     }
     if (best >= 0) {
-      int x = best % m->w, y = best / m->w;
-      if ((int) floorf (kp.x / m->stride) != x || (int) floorf (kp.y / m->stride) != y) {
-        kp.x = (x + 0.5f) * m->stride;
-        kp.y = (y + 0.5f) * m->stride;
-      }
+      float fx, fy;
+      dd_heatmap_refine (hm, m->h, m->w, best % m->w, best / m->w, &fx, &fy);
+      kp.x = fx * m->stride;
+      kp.y = fy * m->stride;
       kp.score = hm[best];
     } else {
       kp.score = value_at (m, hm, kp.x, kp.y);

@@ -1,5 +1,7 @@
 #include "model/decode.h"
 
+#include "model/heatmap_refine.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -115,10 +117,10 @@ snap_keypoint (const dd_head_maps *m, dd_detection *d, int k, const peak *peaks,
   }
   const float *plane = m->keypoint_heatmap + (size_t) k * m->h * m->w;
   if (best) {
-    if (best_d2 > 0.0f) {
-      kp->x = (best->x + 0.5f) * m->stride;
-      kp->y = (best->y + 0.5f) * m->stride;
-    }
+    float fx, fy;
+    dd_heatmap_refine (plane, m->h, m->w, best->x, best->y, &fx, &fy);
+    kp->x = fx * m->stride;
+    kp->y = fy * m->stride;
     kp->score = best->score;
   } else {
     kp->score = value_at (m, plane, kp->x, kp->y);

@@ -10,11 +10,10 @@
  *    3x3 peaks of at least keypoint_threshold whose cell touches the box,
  *    the one whose cell is nearest the regressed position (CenterNet's
  *    rule, nearest rather than highest, so a keypoint does not jump to a
- *    neighbour's joint inside an overlapping box). The peak picks the cell
- *    and the regression the point inside it: the regressed position stays
- *    when it lies in the peak's cell, the cell's centre is taken
- *    otherwise. With no qualifying peak the regressed position stays. The
- *    keypoint's score is the heatmap value of the cell it ends in.
+ *    neighbour's joint inside an overlapping box). The keypoint is put
+ *    where the heatmap says inside the peak's cell (heatmap_refine.h).
+ *    With no qualifying peak the regressed position stays. The keypoint's
+ *    score is the heatmap value of the cell it ends in.
  */
 #ifndef DD_MODEL_DECODE_H
 #define DD_MODEL_DECODE_H

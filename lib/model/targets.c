@@ -90,6 +90,31 @@ dd_draw_gaussian (float *plane, int h, int w, int x, int y, int radius)
   }
 }
 
+void
+dd_draw_gaussian_at (float *plane, int h, int w, double x, double y, int radius)
+{
+  double sigma = (2.0 * radius + 1.0) / 6.0;
+  int px = (int) floor (x), py = (int) floor (y);
+  /* Relative to the value at the peak cell's centre, so that cell is 1. */
+  double peak_d2 = (px + 0.5 - x) * (px + 0.5 - x) + (py + 0.5 - y) * (py + 0.5 - y);
+  for (int yy = py - radius; yy <= py + radius; yy++) {
+    if (yy < 0 || yy >= h)
+      continue;
+    for (int xx = px - radius; xx <= px + radius; xx++) {
+      if (xx < 0 || xx >= w)
+        continue;
+      double ex = xx + 0.5 - x, ey = yy + 0.5 - y;
+      double g = exp (-(ex * ex + ey * ey - peak_d2) / (2.0 * sigma * sigma));
+      if (g < DBL_EPSILON)
+        continue;
+      float *cell = plane + (size_t) yy * w + xx;
+      float v = xx == px && yy == py ? 1.0f : (float) fmin (g, 1.0);
+      if (v > *cell)
+        *cell = v;
+    }
+  }
+}
+
 static int
 cell_of (double pixels, int stride, int n)
 {
@@ -111,8 +136,8 @@ encode_keypoints (dd_targets *t, int image, const dd_coco_annotation *a,
     if (kp[2] <= 0.0f || kp[0] < 0.0f || kp[1] < 0.0f
         || kp[0] >= (float) (m->w * m->stride) || kp[1] >= (float) (m->h * m->stride))
       continue;
-    int kx = cell_of (kp[0], m->stride, m->w), ky = cell_of (kp[1], m->stride, m->h);
-    dd_draw_gaussian (m->keypoint_heatmap + k * plane, m->h, m->w, kx, ky, radius);
+    dd_draw_gaussian_at (m->keypoint_heatmap + k * plane, m->h, m->w,
+        kp[0] / m->stride, kp[1] / m->stride, radius > 1 ? radius : 1);
     m->keypoint_offset[(2 * k) * plane + centre] = (float) (kp[0] - ref_x);
     m->keypoint_offset[(2 * k + 1) * plane + centre] = (float) (kp[1] - ref_y);
     mask[(2 * k) * plane + centre] = 1.0f;

@@ -9,8 +9,11 @@
  * - size (box width and height, input pixels) and offset (the centre's
  *   position inside its cell, in cells) at the centre cell, under
  *   box_mask;
- * - one heatmap per keypoint: the same Gaussian (the object's radius)
- *   around the cell of each labelled keypoint (v > 0);
+ * - one heatmap per keypoint: a Gaussian of the object's radius (at least
+ *   1) centred on each labelled keypoint's exact position (v > 0), scaled
+ *   so the keypoint's cell is exactly 1: its neighbours tell where in the
+ *   cell the keypoint lies, which decoding reads back
+ *   (heatmap_refine.h);
  * - keypoint offsets: each labelled keypoint's position from the centre of
  *   the object's centre cell, input pixels, at the centre cell, under
  *   keypoint_mask (per coordinate).
@@ -50,5 +53,10 @@ int dd_gaussian_radius (double h, double w);
 /* Draws max(plane, Gaussian of `radius` centred on cell (x, y)) into an
  * h x w plane; the centre cell becomes exactly 1. */
 void dd_draw_gaussian (float *plane, int h, int w, int x, int y, int radius);
+/* The same Gaussian centred on the point (x, y) in cells (cell (i, j)
+ * spans [i, i + 1) x [j, j + 1)), divided by its value at the centre of
+ * the cell holding the point, which becomes exactly 1. */
+void dd_draw_gaussian_at (float *plane, int h, int w, double x, double y,
+    int radius);
 
 #endif

@@ -28,11 +28,15 @@ scene_people (dd_rng *rng, int frame_w, int frame_h, int stride, int cols, int r
   }
 }
 
+/* Centred on (x, y) itself, scaled so the cell holding it is `peak`, as
+ * the detector's targets are: the neighbours tell where in the cell it is. */
 static float
 gaussian_at_cell (int i, int j, float x, float y, int stride, float peak)
 {
-  float di = i - floorf (y / stride), dj = j - floorf (x / stride);
-  return peak * expf (-(di * di + dj * dj) / 2.0f);
+  float u = x / stride - 0.5f, v = y / stride - 0.5f;
+  float pu = u - floorf (x / stride), pv = v - floorf (y / stride);
+  float du = j - u, dv = i - v;
+  return peak * expf (-(du * du + dv * dv - pu * pu - pv * pv) / 2.0f);
 }
 
 void

@@ -23,8 +23,8 @@ void scene_people (dd_rng *rng, int frame_w, int frame_h, int stride, int cols,
     int rows, int n_classes, scene_person *out);
 
 /* Draws them into `m` (all heads allocated): centre and keypoint heatmaps
- * are the maximum of each person's gaussian (sigma one cell) peaking at the
- * cell that holds the point with the person's score; the regression heads
+ * are the maximum of each person's gaussian (sigma one cell) centred on the
+ * point, the cell that holds it at the person's score; the regression heads
  * hold, at every cell, the values of the person whose centre is nearest:
  * offsets and keypoint offsets pointing at that person's centre and
  * keypoints, sizes its size. */

@@ -219,9 +219,11 @@ test_default_rules (void)
   fprintf (stderr, "  default rules: %d of %d keypoints as plain prediction's\n", same,
       keypoints);
   CHECK (other == 0);
-  /* Random weights: 85% (the trained teacher of bench/RESULTS.md on val:
-   * 95%); a wrong map (another pass, a flip) moves far more. */
-  CHECK (keypoints > 0 && same >= keypoints * 3 / 4);
+  /* Random weights: 71%, their centre offsets often leaving the peak cell
+   * (85% while snapped keypoints took the regressed point inside the peak's
+   * cell, before heatmap_refine.h; the trained teacher of bench/RESULTS.md
+   * on val: 95%); a wrong map (another pass, a flip) moves far more. */
+  CHECK (keypoints > 0 && same >= keypoints * 2 / 3);
 }
 
 static void

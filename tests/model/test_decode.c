@@ -1,12 +1,14 @@
 /* Decoding: peaks become detections with the right boxes, in score order;
  * non-peaks are suppressed; keypoints snap to the nearest peak inside the
- * box and fall back to the regression otherwise. */
+ * box, placed in its cell by the heatmap, and fall back to the regression
+ * otherwise. */
 #include <math.h>
 #include <string.h>
 
 #include "check.h"
 #include "model/decode.h"
 #include "model/head_batch.h"
+#include "model/heatmap_refine.h"
 #include "model/targets.h"
 
 enum { H = 16, W = 16, STRIDE = 4, K = 2 };
@@ -145,13 +147,20 @@ test_keypoint_snapping (void)
   CHECK_CLOSE (d[0].keypoints[1].x, 44.0, 1e-5, 0);
   CHECK_CLOSE (d[0].keypoints[1].y, 20.0, 1e-5, 0);
   CHECK_CLOSE (d[0].keypoints[1].score, 0.05, 1e-7, 0);
-  /* The threshold lowered: keypoint 1 snaps to its peak, whose cell holds
-   * the regressed position, so the regression's point stays. */
+  /* The threshold lowered: keypoint 1 snaps to its peak, and the heatmap,
+   * not the regression, places it in the cell: a peak without neighbours
+   * says nothing, so at the cell's centre. */
   p.keypoint_threshold = 0.01f;
   CHECK (dd_decode (m, &p, d) == 1);
-  CHECK_CLOSE (d[0].keypoints[1].x, 44.0, 1e-5, 0);
-  CHECK_CLOSE (d[0].keypoints[1].y, 20.0, 1e-5, 0);
+  CHECK_CLOSE (d[0].keypoints[1].x, 46.0, 1e-5, 0);
+  CHECK_CLOSE (d[0].keypoints[1].y, 22.0, 1e-5, 0);
   CHECK_CLOSE (d[0].keypoints[1].score, 0.05, 1e-7, 0);
+  /* With neighbours drawn as the targets draw them, the exact point. */
+  dd_draw_gaussian_at (h1, H, W, 44.7 / STRIDE, 21.1 / STRIDE, 1);
+  CHECK (dd_decode (m, &p, d) == 1);
+  CHECK_CLOSE (d[0].keypoints[1].x, 44.7, 1e-4, 0);
+  CHECK_CLOSE (d[0].keypoints[1].y, 21.1, 1e-4, 0);
+  CHECK (d[0].keypoints[1].score == 1.0f);
   /* Without the peak inside the box, keypoint 0 keeps its regression and
    * the heatmap value under it (0 here). */
   h0[11 * W + 4] = 0.0f;
@@ -164,9 +173,38 @@ test_keypoint_snapping (void)
   dd_head_batch_free (b);
 }
 
+/* The log-parabola finds a Gaussian's centre anywhere in its cell, for
+ * any width and peak height; borders and flat maps give the cell centre. */
+static void
+test_refine (void)
+{
+  const double points[][2] = { {5.5, 6.5}, {5.01, 6.99}, {5.97, 6.03}, {5.3, 6.8} };
+  for (int r = 1; r <= 3; r++)
+    for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
+      float plane[PLANE] = {0};
+      dd_draw_gaussian_at (plane, H, W, points[i][0], points[i][1], r);
+      for (int c = 0; c < PLANE; c++)
+        plane[c] *= 0.3f;
+      float fx, fy;
+      dd_heatmap_refine (plane, H, W, 5, 6, &fx, &fy);
+      CHECK_CLOSE (fx, points[i][0], 2e-4, 0);
+      CHECK_CLOSE (fy, points[i][1], 2e-4, 0);
+    }
+  float plane[PLANE] = {0};
+  dd_draw_gaussian_at (plane, H, W, 0.2, 15.9, 2);
+  float fx, fy;
+  dd_heatmap_refine (plane, H, W, 0, 15, &fx, &fy);
+  CHECK (fx == 0.5f && fy == 15.5f);
+  for (int c = 0; c < PLANE; c++)
+    plane[c] = 0.4f;
+  dd_heatmap_refine (plane, H, W, 7, 7, &fx, &fy);
+  CHECK (fx == 7.5f && fy == 7.5f);
+}
+
 int
 main (void)
 {
+  RUN_TEST (test_refine);
   RUN_TEST (test_two_peaks);
   RUN_TEST (test_suppression);
   RUN_TEST (test_keypoint_snapping);

@@ -1,6 +1,8 @@
 /* Targets then decoding: the maps CenterNet's encoder makes for synthetic
- * people, decoded, give back every box and keypoint. */
+ * people, decoded, give back every box, and every keypoint from its heatmap
+ * alone. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,7 @@ test_round_trip (void)
 {
   dd_rng rng;
   dd_rng_seed (&rng, 11, 0);
+  int labelled = 0, exact = 0;
   for (int trial = 0; trial < 20; trial++) {
     dd_coco_annotation anns[PEOPLE];
     float kps[PEOPLE][3 * K];
@@ -79,14 +82,21 @@ test_round_trip (void)
           /* Unlabelled: no offset was encoded, nothing to recover. */
           continue;
         }
-        CHECK_CLOSE (det->keypoints[k].x, kps[i][3 * k], 0, 1e-3);
-        CHECK_CLOSE (det->keypoints[k].y, kps[i][3 * k + 1], 0, 1e-3);
-        /* Each keypoint sits on its own heatmap peak. */
+        /* Each keypoint sits on its own heatmap peak, in that peak's cell,
+         * exactly where it is unless another person's Gaussian or the
+         * map's border hides the neighbours that say where. */
         CHECK (det->keypoints[k].score == 1.0f);
+        double e = hypot (det->keypoints[k].x - kps[i][3 * k],
+            det->keypoints[k].y - kps[i][3 * k + 1]);
+        CHECK (e <= STRIDE * M_SQRT2);
+        labelled++;
+        exact += e < 1e-3;
       }
     }
     dd_targets_free (t);
   }
+  fprintf (stderr, "  %d of %d keypoints exact\n", exact, labelled);
+  CHECK (exact >= labelled * 9 / 10);
 }
 
 int
