@@ -32,8 +32,8 @@ test_builtin (void)
     g_assert_cmpint (v->width % 2, ==, 0);
     g_assert_true (dd_spec_find_split (spec, "val")->style
         == dd_style_get (DD_STYLE_SIMILAR));
-    g_assert_cmpint (spec->limits.max_people, ==, 6);
-    g_assert_cmpfloat (spec->limits.min_height, ==, 0.1);
+    g_assert_cmpint (spec->limits.max_people, ==, 4);
+    g_assert_cmpfloat (spec->limits.min_height, ==, 0.35);
     g_assert_cmpfloat (spec->limits.max_height, ==, 0.9);
     dd_spec_free (spec);
   }
