@@ -17,8 +17,18 @@
  * later in the stream: branches keep their order) is ensembled from the
  * passes that came, with a warning, provided the untransformed pass is
  * among them, and dropped with a warning otherwise; live, so is a frame
- * the aggregator's `latency` older than the newest. Frames go out in
- * stream order; a flush forgets the frames waiting.
+ * the aggregator's `latency` older than the newest. A frame's place in
+ * the stream is its video's number (how many streams its pad has started:
+ * request the pads before the stream starts) and then its running time,
+ * so a source whose running time starts again with each video does not
+ * make the first frames of a video look late.
+ * Frames go out in stream order; a flush forgets the frames waiting.
+ *
+ * Each aggregation takes one buffer from every pad, as GstAggregator
+ * hands them (it aggregates once every pad has one): the pads advance
+ * together, so the frame pad never runs ahead of the passes and empties
+ * while the branches, fed by the same thread, still hold its frames (a
+ * deadlock once that thread waits on a full branch queue).
  *
  * The passes share a base (the frame placed on a canvas, a letterbox or
  * the identity): the labels are made on that canvas and mapped back to the
@@ -61,10 +71,25 @@ enum {
   PROP_FRAMES_INCOMPLETE,
 };
 
+/* Where a frame stands in the stream: its video's number, then its
+ * running time (else the order frames first came in). */
+typedef struct {
+  guint64 stream;
+  guint64 time;
+} frame_position;
+
+/* What is known of one sink pad, in the aggregation thread. */
+typedef struct {
+  gchar *stream_id;             /* of the pad's current video */
+  guint64 stream;               /* how many videos the pad has started */
+  gboolean delivered;           /* `last` holds a position */
+  frame_position last;          /* of the last frame the pad delivered */
+} pad_state;
+
 /* One frame's buffers, as they arrive. */
 typedef struct {
   gchar *key;                   /* "uri\ntimestamp" */
-  guint64 position;             /* running time, else order of first arrival */
+  frame_position position;
   GstBuffer *frame;             /* from the frame pad, if any */
   GHashTable *passes;           /* GstPad -> GstBuffer */
 } pending_frame;
@@ -79,9 +104,9 @@ struct _DdEnsemble {
   /* In the aggregation thread. */
   GstAggregatorPad *frame_pad;
   GHashTable *pending;          /* key -> pending_frame */
-  GHashTable *last_position;    /* GstPad -> the last position it delivered (+1) */
+  GHashTable *pads;             /* GstPad -> pad_state */
   guint64 next_seq;
-  guint64 newest;               /* the latest position any pad delivered */
+  frame_position newest;        /* the latest position any pad delivered */
   dd_ensemble_params params;
   dd_ensembler *ensembler;
   int ensembler_keypoints;
@@ -195,21 +220,51 @@ is_pass_pad (DdEnsemble *self, GstPad *pad)
   return pad != GST_PAD (self->frame_pad);
 }
 
-/* Where a buffer stands in its stream: its running time, which every
- * branch of one stream shares (the transforms keep timestamps and
- * segments), so that a branch running behind is not taken for one that
- * skipped a frame; without a timestamp, the order buffers first came in. */
-static guint64
+static void
+pad_state_free (gpointer p)
+{
+  pad_state *ps = p;
+  g_free (ps->stream_id);
+  g_free (ps);
+}
+
+static gint
+position_cmp (const frame_position *a, const frame_position *b)
+{
+  if (a->stream != b->stream)
+    return a->stream < b->stream ? -1 : 1;
+  return a->time < b->time ? -1 : a->time > b->time;
+}
+
+static pad_state *
+state_of_pad (DdEnsemble *self, GstPad *pad)
+{
+  pad_state *ps = g_hash_table_lookup (self->pads, pad);
+  if (ps == NULL) {
+    ps = g_new0 (pad_state, 1);
+    g_hash_table_insert (self->pads, gst_object_ref (pad), ps);
+  }
+  return ps;
+}
+
+/* Where a buffer stands in the stream: its video, then its running time,
+ * which every branch of one video shares (the transforms keep timestamps
+ * and segments), so that a branch running behind is not taken for one
+ * that skipped a frame; without a timestamp, the order buffers first came
+ * in. */
+static frame_position
 position_of (DdEnsemble *self, GstAggregatorPad *pad, GstBuffer *buf)
 {
   GstClockTime pts = GST_BUFFER_PTS (buf);
   GstClockTime rt = GST_CLOCK_TIME_IS_VALID (pts)
       ? gst_segment_to_running_time (&pad->segment, GST_FORMAT_TIME, pts)
       : GST_CLOCK_TIME_NONE;
-  return GST_CLOCK_TIME_IS_VALID (rt) ? rt : self->next_seq;
+  return (frame_position) { state_of_pad (self, GST_PAD (pad))->stream,
+    GST_CLOCK_TIME_IS_VALID (rt) ? rt : self->next_seq };
 }
 
-/* Takes every queued buffer into the table of pending frames. */
+/* Takes the buffer at the head of each pad into the table of pending
+ * frames: one per pad (the pads advance together; see the top). */
 static void
 collect_buffers (DdEnsemble *self)
 {
@@ -220,30 +275,32 @@ collect_buffers (DdEnsemble *self)
   GST_OBJECT_UNLOCK (self);
   for (GList *l = pads; l; l = l->next) {
     GstAggregatorPad *pad = l->data;
-    GstBuffer *buf;
-    while ((buf = gst_aggregator_pad_pop_buffer (pad))) {
-      gchar *key = frame_key (buf);
-      pending_frame *f = g_hash_table_lookup (self->pending, key);
-      if (f == NULL) {
-        f = g_new0 (pending_frame, 1);
-        f->key = key;
-        f->position = position_of (self, pad, buf);
-        self->next_seq++;
-        f->passes = g_hash_table_new_full (NULL, NULL, NULL,
-            (GDestroyNotify) gst_buffer_unref);
-        g_hash_table_insert (self->pending, f->key, f);
-      } else {
-        g_free (key);
-      }
-      if (!is_pass_pad (self, GST_PAD (pad)))
-        gst_buffer_replace (&f->frame, buf);
-      else
-        g_hash_table_replace (f->passes, pad, gst_buffer_ref (buf));
-      g_hash_table_replace (self->last_position, pad,
-          GSIZE_TO_POINTER (f->position + 1));
-      self->newest = MAX (self->newest, f->position);
-      gst_buffer_unref (buf);
+    GstBuffer *buf = gst_aggregator_pad_pop_buffer (pad);
+    if (buf == NULL)
+      continue;
+    gchar *key = frame_key (buf);
+    pending_frame *f = g_hash_table_lookup (self->pending, key);
+    if (f == NULL) {
+      f = g_new0 (pending_frame, 1);
+      f->key = key;
+      f->position = position_of (self, pad, buf);
+      self->next_seq++;
+      f->passes = g_hash_table_new_full (NULL, NULL, NULL,
+          (GDestroyNotify) gst_buffer_unref);
+      g_hash_table_insert (self->pending, f->key, f);
+    } else {
+      g_free (key);
     }
+    if (!is_pass_pad (self, GST_PAD (pad)))
+      gst_buffer_replace (&f->frame, buf);
+    else
+      g_hash_table_replace (f->passes, pad, gst_buffer_ref (buf));
+    pad_state *ps = state_of_pad (self, GST_PAD (pad));
+    ps->last = f->position;
+    ps->delivered = TRUE;
+    if (position_cmp (&f->position, &self->newest) > 0)
+      self->newest = f->position;
+    gst_buffer_unref (buf);
   }
   g_list_free_full (pads, gst_object_unref);
 }
@@ -261,7 +318,8 @@ state_of (DdEnsemble *self, const pending_frame *f, gboolean timeout)
 {
   GstClockTime latency = gst_aggregator_get_latency (GST_AGGREGATOR (self));
   gboolean late = timeout && (!GST_CLOCK_TIME_IS_VALID (latency)
-      || f->position + latency <= self->newest);
+      || f->position.stream < self->newest.stream
+      || f->position.time + latency <= self->newest.time);
   frame_state state = FRAME_COMPLETE;
   GST_OBJECT_LOCK (self);
   for (GList *l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
@@ -270,10 +328,9 @@ state_of (DdEnsemble *self, const pending_frame *f, gboolean timeout)
         ? g_hash_table_contains (f->passes, pad) : f->frame != NULL;
     if (have)
       continue;
-    guint64 last = GPOINTER_TO_SIZE (g_hash_table_lookup (self->last_position,
-            pad));
+    const pad_state *ps = g_hash_table_lookup (self->pads, pad);
     if (late || gst_aggregator_pad_is_eos (GST_AGGREGATOR_PAD (pad))
-        || last > f->position + 1) {
+        || (ps && ps->delivered && position_cmp (&ps->last, &f->position) > 0)) {
       state = FRAME_HOPELESS;
     } else {
       state = FRAME_WAITING;
@@ -450,7 +507,7 @@ static gint
 by_position (gconstpointer a, gconstpointer b)
 {
   const pending_frame *fa = a, *fb = b;
-  return fa->position < fb->position ? -1 : fa->position > fb->position;
+  return position_cmp (&fa->position, &fb->position);
 }
 
 static gboolean
@@ -494,12 +551,31 @@ dd_ensemble_aggregate (GstAggregator *agg, gboolean timeout)
   return ret;
 }
 
+/* Counts the videos a pad starts: every branch passes on each video's
+ * stream-start, so a video gets the same number on every pad (a repeated
+ * stream-start, as sticky events are sent again, starts nothing). */
+static void
+enter_stream (DdEnsemble *self, GstPad *pad, GstEvent *event)
+{
+  const gchar *id = NULL;
+  gst_event_parse_stream_start (event, &id);
+  pad_state *ps = state_of_pad (self, pad);
+  if (ps->stream_id && g_strcmp0 (id, ps->stream_id) == 0)
+    return;
+  if (ps->stream_id)
+    ps->stream++;
+  g_free (ps->stream_id);
+  ps->stream_id = g_strdup (id ? id : "");
+}
+
 /* The output follows the output pad's segment (each video's). */
 static gboolean
 dd_ensemble_sink_event (GstAggregator *agg, GstAggregatorPad *pad,
     GstEvent *event)
 {
   DdEnsemble *self = DD_ENSEMBLE (agg);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)
+    enter_stream (self, GST_PAD (pad), event);
   if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
     GstPad *out = output_pad (self);
     if (out == GST_PAD (pad)) {
@@ -517,8 +593,12 @@ dd_ensemble_flush (GstAggregator *agg)
 {
   DdEnsemble *self = DD_ENSEMBLE (agg);
   g_hash_table_remove_all (self->pending);
-  g_hash_table_remove_all (self->last_position);
-  self->newest = 0;
+  GHashTableIter it;
+  pad_state *ps;
+  g_hash_table_iter_init (&it, self->pads);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ps))
+    ps->delivered = FALSE;
+  self->newest = (frame_position) { 0, 0 };
   return TRUE;
 }
 
@@ -549,6 +629,7 @@ dd_ensemble_stop (GstAggregator *agg)
 {
   DdEnsemble *self = DD_ENSEMBLE (agg);
   dd_ensemble_flush (agg);
+  g_hash_table_remove_all (self->pads);
   g_clear_pointer (&self->ensembler, dd_ensembler_free);
   return TRUE;
 }
@@ -601,7 +682,7 @@ dd_ensemble_finalize (GObject *object)
 {
   DdEnsemble *self = DD_ENSEMBLE (object);
   g_hash_table_unref (self->pending);
-  g_hash_table_unref (self->last_position);
+  g_hash_table_unref (self->pads);
   g_array_unref (self->labels);
   g_clear_pointer (&self->ensembler, dd_ensembler_free);
   g_free (self->rules);
@@ -666,6 +747,7 @@ dd_ensemble_init (DdEnsemble *self)
 {
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       pending_frame_free);
-  self->last_position = g_hash_table_new (NULL, NULL);
+  self->pads = g_hash_table_new_full (NULL, NULL, gst_object_unref,
+      pad_state_free);
   self->labels = g_array_new (FALSE, FALSE, sizeof (dd_detection));
 }

@@ -5,7 +5,10 @@
  * missing untransformed pass) and ensembles them; ddlabel's labels are
  * those of the library's own test-time augmentation (letterbox, passes,
  * ensemble, mapping back: tools/tta_predictor.c's steps) on the same
- * frames, to the bit. */
+ * frames, to the bit; over a corpus of videos, every sampled frame comes
+ * out labeled exactly once, with one branch slowed down and with many
+ * frames per video and a change of caps between the videos. */
+#include <glib/gstdio.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <string.h>
@@ -28,6 +31,8 @@
 
 static char *tmp;
 static char *model;
+static char *clips;             /* two videos of the same caps */
+static char *clips_new_caps;    /* two videos whose frame rates differ */
 
 static dd_image *
 random_image (int w, int h, uint64_t seed)
@@ -462,6 +467,7 @@ typedef struct {
   int n;
   gboolean eos;
   gulong delay_us;
+  int second_video_from;        /* > 0: a new stream, running time from 0 */
 } branch;
 
 static gpointer
@@ -469,8 +475,15 @@ send_branch (gpointer p)
 {
   branch *b = p;
   g_usleep (b->delay_us);
-  for (int i = 0; i < b->n; i++)
+  for (int i = 0; i < b->n; i++) {
+    if (i > 0 && i == b->second_video_from) {
+      GstSegment seg;
+      gst_segment_init (&seg, GST_FORMAT_TIME);
+      gst_harness_push_event (b->h, gst_event_new_stream_start ("second"));
+      gst_harness_push_event (b->h, gst_event_new_segment (&seg));
+    }
     g_assert_cmpint (gst_harness_push (b->h, b->buffers[i]), ==, GST_FLOW_OK);
+  }
   if (b->eos)
     gst_harness_push_event (b->h, gst_event_new_eos ());
   return NULL;
@@ -493,9 +506,9 @@ test_ensemble_matches_by_identity (void)
 {
   ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
   branch plain = { r.out, { pass_buffer (0, FALSE, 0.9f), pass_buffer (100,
-              FALSE, 0.8f) }, 2, TRUE, 0 };
+              FALSE, 0.8f) }, 2, TRUE, 0, 0 };
   branch mirrored = { r.pass1, { pass_buffer (0, TRUE, 0.7f), pass_buffer (100,
-              TRUE, 0.6f) }, 2, TRUE, 50000 };
+              TRUE, 0.6f) }, 2, TRUE, 50000, 0 };
   run_branches (&plain, &mirrored);
   for (guint64 ts = 0; ts <= 100; ts += 100) {
     GstBuffer *out = gst_harness_pull (r.out);
@@ -521,10 +534,10 @@ test_ensemble_missing_passes (void)
   ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
   branch plain = { r.out, { pass_buffer (0, FALSE, 0.9f), pass_buffer (100,
               FALSE, 0.9f), pass_buffer (300, FALSE, 0.9f), pass_buffer (400,
-              FALSE, 0.9f) }, 4, TRUE, 0 };
+              FALSE, 0.9f) }, 4, TRUE, 0, 0 };
   branch mirrored = { r.pass1, { pass_buffer (100, TRUE, 0.9f),
           pass_buffer (200, TRUE, 0.9f), pass_buffer (300, TRUE, 0.9f) }, 3,
-    TRUE, 0 };
+    TRUE, 0, 0 };
   run_branches (&plain, &mirrored);
   GString *seen = g_string_new (NULL);
   for (int i = 0; i < 4; i++) {
@@ -553,14 +566,44 @@ test_ensemble_missing_passes (void)
   ensemble_rig_free (&r);
 }
 
+/* A second video whose running time starts again below the first's: its
+ * first frame is not taken for one the branches have passed (they have
+ * not: it is in a later video), and a branch that has moved on to the
+ * second video has passed the first video's last frame, which then goes
+ * out, in stream order, from the passes that came. */
+static void
+test_ensemble_running_time_restarts (void)
+{
+  ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
+  branch plain = { r.out, { pass_buffer (100, FALSE, 0.9f), pass_buffer (200,
+              FALSE, 0.9f), pass_buffer (50, FALSE, 0.9f) }, 3, TRUE, 0, 2 };
+  branch mirrored = { r.pass1, { pass_buffer (100, TRUE, 0.9f),
+          pass_buffer (50, TRUE, 0.9f) }, 2, TRUE, 0, 1 };
+  run_branches (&plain, &mirrored);
+  GString *seen = g_string_new (NULL);
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *out = gst_harness_pull (r.out);
+    g_string_append_printf (seen, "%" G_GUINT64_FORMAT " ",
+        dd_buffer_get_frame_meta (out)->timestamp_ns);
+    gst_buffer_unref (out);
+  }
+  g_assert_cmpstr (seen->str, ==, "100 200 50 ");
+  g_string_free (seen, TRUE);
+  guint64 incomplete;
+  g_object_get (r.out->element, "frames-incomplete", &incomplete, NULL);
+  g_assert_cmpuint (incomplete, ==, 1);
+  g_assert_cmpuint (ensembled (&r), ==, 3);
+  ensemble_rig_free (&r);
+}
+
 /* A flush forgets the frames waiting for passes: frame 0's untransformed
  * pass, flushed, never comes out; frame 1 does, and EOS follows. */
 static void
 test_ensemble_flush (void)
 {
   ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
-  branch before = { r.out, { pass_buffer (0, FALSE, 0.9f) }, 1, FALSE, 0 };
-  branch none = { r.pass1, { NULL }, 0, FALSE, 0 };
+  branch before = { r.out, { pass_buffer (0, FALSE, 0.9f) }, 1, FALSE, 0, 0 };
+  branch none = { r.pass1, { NULL }, 0, FALSE, 0, 0 };
   run_branches (&before, &none);
   for (int i = 0; i < 2; i++) {
     GstHarness *h = i ? r.pass1 : r.out;
@@ -570,8 +613,8 @@ test_ensemble_flush (void)
     gst_segment_init (&seg, GST_FORMAT_TIME);
     g_assert_true (gst_harness_push_event (h, gst_event_new_segment (&seg)));
   }
-  branch plain = { r.out, { pass_buffer (100, FALSE, 0.9f) }, 1, TRUE, 0 };
-  branch mirrored = { r.pass1, { pass_buffer (100, TRUE, 0.8f) }, 1, TRUE, 0 };
+  branch plain = { r.out, { pass_buffer (100, FALSE, 0.9f) }, 1, TRUE, 0, 0 };
+  branch mirrored = { r.pass1, { pass_buffer (100, TRUE, 0.8f) }, 1, TRUE, 0, 0 };
   run_branches (&plain, &mirrored);
   GstBuffer *out = gst_harness_pull (r.out);
   g_assert_cmpuint (dd_buffer_get_frame_meta (out)->timestamp_ns, ==, 100);
@@ -654,12 +697,172 @@ test_label_matches_library (void)
   gst_harness_teardown (h);
 }
 
+/* ---- Over a corpus ------------------------------------------------------ */
+
+/* Frames as "video@ms", each with how many times it was seen. */
+typedef struct {
+  GMutex lock;
+  GHashTable *taken;            /* at ddsampler's output */
+  GHashTable *labeled;          /* at the end, with a DdDetectionsMeta */
+  guint unlabeled;
+} corpus_run;
+
+static void
+count_frame (corpus_run *run, GHashTable *table, GstBuffer *buf)
+{
+  const DdFrameMeta *fm = dd_buffer_get_frame_meta (buf);
+  g_assert_nonnull (fm);
+  g_autofree char *name = g_path_get_basename (fm->uri);
+  char *key = g_strdup_printf ("%s@%" G_GUINT64_FORMAT, name,
+      fm->timestamp_ns / GST_MSECOND);
+  g_mutex_lock (&run->lock);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (table, key));
+  g_hash_table_replace (table, key, GUINT_TO_POINTER (n + 1));
+  if (table == run->labeled && dd_buffer_get_detections_meta (buf) == NULL)
+    run->unlabeled++;
+  g_mutex_unlock (&run->lock);
+}
+
+static GstPadProbeReturn
+on_taken (GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+  (void) pad;
+  corpus_run *run = user;
+  count_frame (run, run->taken, GST_PAD_PROBE_INFO_BUFFER (info));
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_labeled (GstElement *sink, GstBuffer *buf, GstPad *pad, gpointer user)
+{
+  (void) sink;
+  (void) pad;
+  corpus_run *run = user;
+  count_frame (run, run->labeled, buf);
+}
+
+/* Runs `desc` (a pipeline with a ddsampler named "sampler" and a fakesink
+ * named "out" after the labels) to EOS, failing if it has not ended after
+ * `limit` seconds (a stall); then every frame the sampler took, and no
+ * other, came out once with its labels: `expect` of them. */
+static void
+check_corpus_labeled (const char *desc, guint expect, guint limit)
+{
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &error);
+  g_assert_no_error (error);
+  corpus_run run = { .taken = g_hash_table_new_full (g_str_hash, g_str_equal,
+          g_free, NULL), .labeled = g_hash_table_new_full (g_str_hash,
+          g_str_equal, g_free, NULL) };
+  g_mutex_init (&run.lock);
+  GstElement *sampler = gst_bin_get_by_name (GST_BIN (pipeline), "sampler");
+  GstElement *out = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  GstPad *pad = gst_element_get_static_pad (sampler, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_taken, &run, NULL);
+  gst_object_unref (pad);
+  g_object_set (out, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+  g_signal_connect (out, "handoff", G_CALLBACK (on_labeled), &run);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+      GST_STATE_CHANGE_FAILURE);
+  GstMessage *end = gst_bus_timed_pop_filtered (bus, limit * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_mutex_lock (&run.lock);
+  guint taken = g_hash_table_size (run.taken);
+  guint labeled = g_hash_table_size (run.labeled);
+  g_mutex_unlock (&run.lock);
+  if (end == NULL)
+    g_error ("the pipeline stalled: %u of the %u frames taken labeled after "
+        "%u s", labeled, taken, limit);
+  g_assert_cmpint (GST_MESSAGE_TYPE (end), ==, GST_MESSAGE_EOS);
+  gst_message_unref (end);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_assert_cmpuint (taken, ==, expect);
+  GHashTableIter it;
+  gpointer key, n;
+  g_hash_table_iter_init (&it, run.taken);
+  while (g_hash_table_iter_next (&it, &key, &n)) {
+    g_assert_cmpuint (GPOINTER_TO_UINT (n), ==, 1);
+    guint times = GPOINTER_TO_UINT (g_hash_table_lookup (run.labeled, key));
+    if (times != 1)
+      g_error ("frame %s came out labeled %u times", (char *) key, times);
+  }
+  g_assert_cmpuint (labeled, ==, expect);
+  g_assert_cmpuint (run.unlabeled, ==, 0);
+  GstMessage *w = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  g_assert_null (w);
+  gst_object_unref (bus);
+  gst_object_unref (sampler);
+  gst_object_unref (out);
+  gst_object_unref (pipeline);
+  g_hash_table_unref (run.taken);
+  g_hash_table_unref (run.labeled);
+  g_mutex_clear (&run.lock);
+}
+
+/* The first frame of a video meets its passes when the untransformed pass
+ * runs behind the others: ddsampler's seeks must not put the next video
+ * earlier in running time than frames already delivered (that branch, at
+ * the end of the first video, looked as if it had skipped the second
+ * video's first frame, which was dropped). */
+static void
+test_corpus_slow_branch (void)
+{
+  g_autofree char *desc = g_strdup_printf ("ddcorpussrc location=%s ! "
+      "ddsampler name=sampler mode=random count=4 seed=1 seek-threshold=0.1 ! "
+      "videoconvert ! video/x-raw,format=RGB ! tee name=t "
+      "t. ! queue ! e.frame "
+      "t. ! queue ! ddtransform letterbox-width=64 letterbox-height=64 ! "
+      "tee name=c "
+      "c. ! queue ! identity sleep-time=30000 ! ddinfer model=%s "
+      "device=reference ! e.sink_0 "
+      "c. ! queue ! ddtransform flip=true ! ddinfer model=%s "
+      "device=reference ! e.sink_1 "
+      "ddensemble name=e ! fakesink name=out", clips, model, model);
+  check_corpus_labeled (desc, 8, 30);
+}
+
+/* Many frames per video, and new caps at the second video: the bin's
+ * branches, fed by one thread, keep going (ddensemble takes its pads'
+ * buffers together: the frame pad running ahead until empty used to stall
+ * the pipeline there). */
+static void
+test_corpus_many_frames (void)
+{
+  g_autofree char *desc = g_strdup_printf ("ddcorpussrc location=%s ! "
+      "ddsampler name=sampler mode=random count=20 seed=1 ! videoconvert ! "
+      "video/x-raw,format=RGB ! ddlabel model=%s device=reference "
+      "transforms=factors=0.75,flip ! fakesink name=out", clips_new_caps,
+      model);
+  check_corpus_labeled (desc, 40, 30);
+}
+
 int
 main (int argc, char **argv)
 {
   fixture_init (&argc, &argv);
   tmp = fixture_tmpdir ("label");
   model = fixture_make_model (tmp, 7);
+  clips = g_build_filename (tmp, "clips", NULL);
+  clips_new_caps = g_build_filename (tmp, "clips-new-caps", NULL);
+  g_assert_cmpint (g_mkdir (clips, 0777), ==, 0);
+  g_assert_cmpint (g_mkdir (clips_new_caps, 0777), ==, 0);
+  const struct {
+    const char *folder, *name;
+    fixture_codec codec;
+    int frames, fps;
+  } videos[] = {
+    {clips, "a.mp4", FIXTURE_H264_MP4, 60, 30},
+    {clips, "b.mkv", FIXTURE_VP8_MKV, 60, 30},
+    {clips_new_caps, "a.mp4", FIXTURE_H264_MP4, 60, 30},
+    {clips_new_caps, "b.mkv", FIXTURE_VP8_MKV, 50, 25},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (videos); i++) {
+    g_autofree char *path = g_build_filename (videos[i].folder, videos[i].name,
+        NULL);
+    fixture_make_video (path, videos[i].codec, videos[i].frames, videos[i].fps,
+        10, NULL);
+  }
   g_test_add_func ("/label/infer-matches-library", test_infer_matches_library);
   g_test_add_func ("/label/infer-bad-input", test_infer_bad_input);
   g_test_add_func ("/label/shared-and-batched", test_shared_and_batched);
@@ -667,11 +870,17 @@ main (int argc, char **argv)
       test_ensemble_matches_by_identity);
   g_test_add_func ("/label/ensemble-missing-passes",
       test_ensemble_missing_passes);
+  g_test_add_func ("/label/ensemble-running-time-restarts",
+      test_ensemble_running_time_restarts);
   g_test_add_func ("/label/ensemble-flush", test_ensemble_flush);
   g_test_add_func ("/label/label-matches-library", test_label_matches_library);
+  g_test_add_func ("/label/corpus/slow-branch", test_corpus_slow_branch);
+  g_test_add_func ("/label/corpus/many-frames", test_corpus_many_frames);
   int status = g_test_run ();
   fixture_rmdir (tmp);
   g_free (tmp);
   g_free (model);
+  g_free (clips);
+  g_free (clips_new_caps);
   return status;
 }
