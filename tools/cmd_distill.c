@@ -5,12 +5,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "benchmark_tree.h"
 #include "distill_report.h"
 #include "experiment_spec.h"
+#include "idle_threads.h"
 #include "label_pipeline.h"
 #include "label_set.h"
 #include "model/detector.h"
@@ -628,28 +628,10 @@ experiment_clear (experiment *x)
     dd_backend_free (x->be);
 }
 
-/* The engine's OpenMP threads wait for work by spinning unless told
- * otherwise; beside the pipelines' own threads (decoding, the sources) on
- * few cores, or on a machine others use too, that made training ten times
- * slower when measured. OpenMP reads the setting when it is loaded, so the
- * command starts itself again with it (unless the user chose a policy). */
-static void
-let_idle_threads_sleep (int argc, char **argv)
-{
-  if (g_getenv ("OMP_WAIT_POLICY"))
-    return;
-  g_setenv ("OMP_WAIT_POLICY", "passive", TRUE);
-  g_autofree char **again = g_new0 (char *, argc + 2);
-  again[0] = (char *) "ddistill";
-  for (int i = 0; i < argc; i++)
-    again[i + 1] = argv[i];
-  execv ("/proc/self/exe", again);
-}
-
 int
 dd_cmd_distill (int argc, char **argv)
 {
-  /* Kept whole for let_idle_threads_sleep: option parsing consumes argv. */
+  /* Kept whole for dd_let_idle_threads_sleep: option parsing consumes argv. */
   int argc_all = argc;
   g_autofree char **argv_all = g_memdup2 (argv, sizeof (char *) * (argc + 1));
   g_autofree char *spec_name = NULL, *out = NULL, *data = NULL, *device = NULL;
@@ -686,7 +668,7 @@ dd_cmd_distill (int argc, char **argv)
   dd_experiment *e = dd_experiment_load (spec_name, &error);
   if (!e)
     return fail (error);
-  let_idle_threads_sleep (argc_all, argv_all);
+  dd_let_idle_threads_sleep (argc_all, argv_all);
   gst_init (NULL, NULL);
   gst_plugin_ddistill_register ();
   experiment x = {
