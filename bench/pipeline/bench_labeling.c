@@ -102,16 +102,17 @@ list_videos (const char *dir)
 }
 
 static gboolean
-run_pipeline (const dd_loop_job *job, const char *corpus, run_figures *f)
+run_pipeline (const dd_loop_job *job, const char *corpus, int batch_size,
+    run_figures *f)
 {
   g_autofree char *desc = g_strdup_printf ("ddcorpussrc location=\"%s\" "
       "! ddsampler mode=random count=%u seed=%" G_GUINT64_FORMAT
       " ! videoconvert name=to_rgb ! video/x-raw,format=RGB "
       "! ddlabel model=\"%s\" transforms=\"%s\" rules=\"%s\" "
-      "! videoconvert name=to_sink ! video/x-raw,format=RGB "
+      "batch-size=%d ! videoconvert name=to_sink ! video/x-raw,format=RGB "
       "! dddatasetsink name=sink location=\"%s\" labeled=\"%s\"", corpus,
       job->count, job->seed, job->model, job->transforms, job->rules_text,
-      job->out_dir, job->labeled);
+      batch_size, job->out_dir, job->labeled);
   g_autoptr (GError) error = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &error);
   if (!pipeline) {
@@ -304,7 +305,7 @@ main (int argc, char **argv)
       *transforms = g_strdup ("factors=0.75,1,1.25,1.5,flip"),
       *rules = g_strdup ("boxes=identity,keypoints=average");
   g_autofree char *child = NULL, *child_dir = NULL;
-  int count = 10, runs = 3;
+  int count = 10, runs = 3, batch_size = 1;
   gint64 seed = 0;
   GOptionEntry entries[] = {
     { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &corpus, "Folder of videos (.mp4, .mkv)", "DIR" },
@@ -316,6 +317,8 @@ main (int argc, char **argv)
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Frames per video (default 10)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Frame sampling seed", "N" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Runs of each (default 3)", "N" },
+    { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size, "Pipeline: ddlabel's "
+      "batch-size, the most passes of one size in one forward (default 1)", "N" },
     { "child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &child, "Run once: pipeline or loop", "MODE" },
     { "child-dir", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &child_dir, "The run's output folder", "DIR" },
     { NULL },
@@ -328,9 +331,11 @@ main (int argc, char **argv)
   g_option_context_add_group (ctx, gst_init_get_option_group ());
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || !corpus || !labeled
-      || !out || count < 1 || runs < 1 || seed < 0) {
+      || !out || count < 1 || runs < 1 || seed < 0 || batch_size < 1
+      || batch_size > 64) {
     fprintf (stderr, "bench_labeling: %s\n", error ? error->message
-        : "--corpus, --labeled and --out are needed; --count, --runs >= 1, --seed >= 0");
+        : "--corpus, --labeled and --out are needed; --count, --runs >= 1, "
+        "--seed >= 0, --batch-size from 1 to 64");
     return 2;
   }
   if (!child && g_file_test (out, G_FILE_TEST_EXISTS)) {
@@ -350,7 +355,8 @@ main (int argc, char **argv)
       .seed = (guint64) seed, .out_dir = child_dir };
     run_figures f = { 0 };
     if (!videos || !child_dir || !(strcmp (child, "pipeline") == 0
-            ? run_pipeline (&job, corpus, &f) : run_loop (&job, &f)))
+            ? run_pipeline (&job, corpus, batch_size, &f)
+            : run_loop (&job, &f)))
       return 1;
     print_child (&f);
     return 0;
@@ -373,8 +379,9 @@ main (int argc, char **argv)
     spawn_argv[n + 1] = g_strdup (model);
     spawn_argv[n + 2] = NULL;
   }
-  printf ("%u videos x %d frames, transforms %s, rules %s, model %s\n",
-      g_strv_length (videos), count, transforms, rules, model);
+  printf ("%u videos x %d frames, transforms %s, rules %s, model %s, pipeline "
+      "batch size %d\n", g_strv_length (videos), count, transforms, rules,
+      model, batch_size);
   run_figures pipe[runs], loop[runs];
   for (int r = 0; r < runs; r++) {
     g_autofree char *pipe_dir = run_dir (out, "pipeline", r);
