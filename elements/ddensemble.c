@@ -329,8 +329,10 @@ state_of (DdEnsemble *self, const pending_frame *f, gboolean timeout)
     if (have)
       continue;
     const pad_state *ps = g_hash_table_lookup (self->pads, pad);
-    if (late || gst_aggregator_pad_is_eos (GST_AGGREGATOR_PAD (pad))
-        || (ps && ps->delivered && position_cmp (&ps->last, &f->position) > 0)) {
+    gboolean passed = ps && ps->delivered
+        && position_cmp (&ps->last, &f->position) > 0;
+    if (late || passed
+        || gst_aggregator_pad_is_eos (GST_AGGREGATOR_PAD (pad))) {
       state = FRAME_HOPELESS;
     } else {
       state = FRAME_WAITING;

@@ -614,7 +614,8 @@ test_ensemble_flush (void)
     g_assert_true (gst_harness_push_event (h, gst_event_new_segment (&seg)));
   }
   branch plain = { r.out, { pass_buffer (100, FALSE, 0.9f) }, 1, TRUE, 0, 0 };
-  branch mirrored = { r.pass1, { pass_buffer (100, TRUE, 0.8f) }, 1, TRUE, 0, 0 };
+  branch mirrored = { r.pass1, { pass_buffer (100, TRUE, 0.8f) }, 1, TRUE, 0,
+    0 };
   run_branches (&plain, &mirrored);
   GstBuffer *out = gst_harness_pull (r.out);
   g_assert_cmpuint (dd_buffer_get_frame_meta (out)->timestamp_ns, ==, 100);
