@@ -129,26 +129,68 @@ draw_head_details (cairo_t *cr, const dd_scene_person *p, const dd_figure *fig)
   cairo_restore (cr);
 }
 
-/* The limbs on the person's left side wear a green-cyan tint, as a team's
- * kit might mark one side. At the benchmarks' scale a person's face, the
- * only other cue to which side is which, is a few pixels, and a teacher
- * that cannot tell left from right finds no keypoints by COCO's measure
- * (bench/RESULTS.md, "Detector"): the mark keeps that difficulty out of a
- * benchmark about distillation. */
-static bool
-marked_left (int part)
+/* Which way the torso faces: the shoulder line's turn from the body's
+ * axis (neck to pelvis), in [-1, 1] of the shoulder width: > 0 when the
+ * chest faces the camera, < 0 for the back, near 0 in profile. */
+static double
+torso_facing (const dd_figure *fig)
 {
-  switch (part) {
-    case DD_PART_UPPER_ARM_L:
-    case DD_PART_FOREARM_L:
-    case DD_PART_HAND_L:
-    case DD_PART_THIGH_L:
-    case DD_PART_SHIN_L:
-    case DD_PART_FOOT_L:
-      return true;
-    default:
-      return false;
+  const double (*kp)[2] = fig->kp;
+  double ux = 0.5 * (kp[DD_KP_LEFT_SHOULDER][0] + kp[DD_KP_RIGHT_SHOULDER][0])
+      - 0.5 * (kp[DD_KP_LEFT_HIP][0] + kp[DD_KP_RIGHT_HIP][0]);
+  double uy = 0.5 * (kp[DD_KP_LEFT_SHOULDER][1] + kp[DD_KP_RIGHT_SHOULDER][1])
+      - 0.5 * (kp[DD_KP_LEFT_HIP][1] + kp[DD_KP_RIGHT_HIP][1]);
+  double sx = kp[DD_KP_LEFT_SHOULDER][0] - kp[DD_KP_RIGHT_SHOULDER][0];
+  double sy = kp[DD_KP_LEFT_SHOULDER][1] - kp[DD_KP_RIGHT_SHOULDER][1];
+  double u = hypot (ux, uy), w = hypot (sx, sy);
+  if (u < 1e-9 || w < 1e-9)
+    return 0.0;
+  /* Image y points down, so "up" x "to the person's left" is -z. */
+  return (sx * uy - sy * ux) / -(u * w) * fmin (1.0, 2.5 * w / u);
+}
+
+/* Sports kit: a light number panel on the back, a skin-coloured collar at
+ * the chest's top. Telling left from right needs to know which way a
+ * person faces, and at the benchmarks' scale the face is a few pixels
+ * (bench/RESULTS.md, "Detector"); the kit shows it on the torso, the
+ * largest part, as players' shirts do. Both marks look the same in a
+ * mirror, so a flipped image is still a possible image: flips stay valid
+ * for augmentation and for the teacher's test-time transforms. */
+static void
+draw_kit (cairo_t *cr, const dd_scene_person *p, const dd_figure *fig)
+{
+  double facing = torso_facing (fig);
+  if (fabs (facing) < 0.25)
+    return;
+  const double (*kp)[2] = fig->kp;
+  double sl[2] = { kp[DD_KP_LEFT_SHOULDER][0], kp[DD_KP_LEFT_SHOULDER][1] };
+  double sr[2] = { kp[DD_KP_RIGHT_SHOULDER][0], kp[DD_KP_RIGHT_SHOULDER][1] };
+  double hl[2] = { kp[DD_KP_LEFT_HIP][0], kp[DD_KP_LEFT_HIP][1] };
+  double hr[2] = { kp[DD_KP_RIGHT_HIP][0], kp[DD_KP_RIGHT_HIP][1] };
+  /* A point of the torso at (a across from right to left, b down from the
+   * shoulders to the hips), bilinear between the four joints. */
+#define TORSO_AT(a, b, i) ((1 - (b)) * ((1 - (a)) * sr[i] + (a) * sl[i]) \
+      + (b) * ((1 - (a)) * hr[i] + (a) * hl[i]))
+  cairo_save (cr);
+  dd_shape_path (&fig->parts[DD_PART_TORSO].shape, cr);
+  cairo_clip (cr);
+  if (facing > 0) {
+    const double *skin = p->look.paint[DD_MATERIAL_SKIN].rgb;
+    cairo_set_source_rgb (cr, skin[0], skin[1], skin[2]);
+    cairo_move_to (cr, TORSO_AT (0.25, -0.1, 0), TORSO_AT (0.25, -0.1, 1));
+    cairo_line_to (cr, TORSO_AT (0.75, -0.1, 0), TORSO_AT (0.75, -0.1, 1));
+    cairo_line_to (cr, TORSO_AT (0.5, 0.35, 0), TORSO_AT (0.5, 0.35, 1));
+  } else {
+    cairo_set_source_rgb (cr, 0.93, 0.93, 0.88);
+    cairo_move_to (cr, TORSO_AT (0.25, 0.15, 0), TORSO_AT (0.25, 0.15, 1));
+    cairo_line_to (cr, TORSO_AT (0.75, 0.15, 0), TORSO_AT (0.75, 0.15, 1));
+    cairo_line_to (cr, TORSO_AT (0.75, 0.6, 0), TORSO_AT (0.75, 0.6, 1));
+    cairo_line_to (cr, TORSO_AT (0.25, 0.6, 0), TORSO_AT (0.25, 0.6, 1));
   }
+#undef TORSO_AT
+  cairo_close_path (cr);
+  cairo_fill (cr);
+  cairo_restore (cr);
 }
 
 static void
@@ -162,11 +204,8 @@ draw_part (cairo_t *cr, const dd_scene_person *p, const dd_figure *fig,
   dd_shape_path (s, cr);
   dd_paint_fill (&p->look.paint[part_material (&p->look, part)], cr, ax, ay,
       fig->scale);
-  if (marked_left (part)) {
-    dd_shape_path (s, cr);
-    cairo_set_source_rgba (cr, 0.0, 0.9, 0.6, 0.45);
-    cairo_fill (cr);
-  }
+  if (part == DD_PART_TORSO)
+    draw_kit (cr, p, fig);
   if (part == DD_PART_HEAD)
     draw_head_details (cr, p, fig);
   outline (cr, s, fmax (0.5, 0.01 * fig->scale), 0.35);

@@ -4,6 +4,7 @@
  * boxes and areas against each person's silhouette mask. */
 #include <glib.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "data/synth_render.h"
@@ -284,6 +285,70 @@ test_hand_made_scene (void)
   g_free (scene);
 }
 
+/* The frame's colour at (x, y) of an RGB24 surface, channels 0..255. */
+static void
+rgb_at (cairo_surface_t *s, double x, double y, int rgb[3])
+{
+  cairo_surface_flush (s);
+  const unsigned char *row = cairo_image_surface_get_data (s)
+      + (size_t) lround (y) * cairo_image_surface_get_stride (s);
+  uint32_t v = ((const uint32_t *) row)[lround (x)];
+  rgb[0] = (int) (v >> 16 & 0xff);
+  rgb[1] = (int) (v >> 8 & 0xff);
+  rgb[2] = (int) (v & 0xff);
+}
+
+/* A point of person i's torso: a across from the right shoulder to the
+ * left, b down from the shoulders to the hips. */
+static void
+torso_point (const dd_frame_truth *truth, int i, double a, double b, double xy[2])
+{
+  const float *kp = label_of (truth, i)->keypoints;
+  for (int c = 0; c < 2; c++) {
+    double top = (1 - a) * kp[3 * DD_KP_RIGHT_SHOULDER + c] + a * kp[3 * DD_KP_LEFT_SHOULDER + c];
+    double bottom = (1 - a) * kp[3 * DD_KP_RIGHT_HIP + c] + a * kp[3 * DD_KP_LEFT_HIP + c];
+    xy[c] = (1 - b) * top + b * bottom;
+  }
+}
+
+/* The kit tells front from back: a light panel on the back of the torso
+ * only, a collar of skin at the top of the chest only. */
+static void
+test_kit_shows_facing (void)
+{
+  dd_scene *scene = g_new0 (dd_scene, 1);
+  scene->style = dd_style_get (DD_STYLE_SIMILAR);
+  scene->width = 200;
+  scene->height = 150;
+  scene->n_people = 2;
+  place (scene, 0, 0, 60, 120, 0.5);            /* facing us */
+  place (scene, 1, M_PI, 140, 120, 0.5);        /* seen from behind */
+  dd_frame_truth *truth = g_new (dd_frame_truth, 1);
+  dd_render_options raw = { .raw = TRUE };
+  cairo_surface_t *frame = dd_synth_render (scene, 0, 0, &raw, truth);
+  const int panel[3] = { 237, 237, 224 };
+  for (int i = 0; i < 2; i++) {
+    double back[2], chest[2];
+    torso_point (truth, i, 0.5, 0.35, back);
+    torso_point (truth, i, 0.5, 0.05, chest);
+    int at_back[3], at_chest[3], skin[3];
+    rgb_at (frame, back[0], back[1], at_back);
+    rgb_at (frame, chest[0], chest[1], at_chest);
+    for (int c = 0; c < 3; c++)
+      skin[c] = (int) lround (255 * scene->people[i].look.paint[DD_MATERIAL_SKIN].rgb[c]);
+    gboolean is_panel = TRUE, is_skin = TRUE;
+    for (int c = 0; c < 3; c++) {
+      is_panel = is_panel && abs (at_back[c] - panel[c]) <= 2;
+      is_skin = is_skin && abs (at_chest[c] - skin[c]) <= 2;
+    }
+    g_assert_cmpint (is_panel, ==, i == 1);
+    g_assert_cmpint (is_skin, ==, i == 0);
+  }
+  cairo_surface_destroy (frame);
+  g_free (truth);
+  g_free (scene);
+}
+
 /* The same scene and frame give the same pixels; the sensor noise of
  * another frame does not. */
 static void
@@ -323,5 +388,6 @@ main (int argc, char **argv)
   g_test_add_func ("/synth/render/labels-match-drawing", test_labels_match_drawing);
   g_test_add_func ("/synth/render/hand-made-scene", test_hand_made_scene);
   g_test_add_func ("/synth/render/repeatable", test_render_repeatable);
+  g_test_add_func ("/synth/render/kit-shows-facing", test_kit_shows_facing);
   return g_test_run ();
 }

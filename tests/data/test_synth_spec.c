@@ -33,7 +33,7 @@ test_builtin (void)
     g_assert_true (dd_spec_find_split (spec, "val")->style
         == dd_style_get (DD_STYLE_SIMILAR));
     g_assert_cmpint (spec->limits.max_people, ==, 4);
-    g_assert_cmpfloat (spec->limits.min_height, ==, 0.35);
+    g_assert_cmpfloat (spec->limits.min_height, ==, 0.4);
     g_assert_cmpfloat (spec->limits.max_height, ==, 0.9);
     dd_spec_free (spec);
   }
