@@ -1,5 +1,5 @@
 /* A dataset folder written frame by frame: the journal, its recovery after
- * a crash, and the COCO file made from it. */
+ * a crash, the frames kept in memory, and the COCO file made from them. */
 #include "elements/dataset_journal.h"
 
 #include <errno.h>
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "elements/journal_line.h"
 
 struct dd_dataset_journal {
   char *dir;
@@ -19,6 +21,12 @@ struct dd_dataset_journal {
   guint64 count;
   guint64 torn_bytes;           /* cut off the journal's end by _open */
   GHashTable *frames;           /* "uri\ntimestamp" of every frame written */
+  /* Every frame of the journal, as its line says (journal_line.h). */
+  GArray *entries;              /* dd_journal_entry, in journal order */
+  GArray *annotations;          /* dd_journal_annotation of all entries */
+  GStringChunk *strings;        /* the entries' file names and URIs */
+  GString *line;                /* the line being written, reused */
+  GArray *candidates;           /* dd_detection, one frame's, reused */
 };
 
 static char *
@@ -57,19 +65,16 @@ write_all (int fd, const char *data, size_t size)
   return TRUE;
 }
 
-/* Appends one JSON line and flushes it to disk; on failure, the journal
- * is cut back to where it was, so no torn line stays behind. */
+/* Appends one line (newline included) and flushes it to disk; on
+ * failure, the journal is cut back to where it was, so no torn line stays
+ * behind. */
 static gboolean
-append_line (dd_dataset_journal *j, JsonNode *node, GError **error)
+append_line (dd_dataset_journal *j, const GString *line, GError **error)
 {
-  char *text = json_to_string (node, FALSE);
-  GString *line = g_string_new (text);
-  g_free (text);
-  g_string_append_c (line, '\n');
   off_t before = lseek (j->fd, 0, SEEK_END);
-  gboolean ok = write_all (j->fd, line->str, line->len) && fdatasync (j->fd) == 0;
+  gboolean ok = write_all (j->fd, line->str, line->len)
+      && fdatasync (j->fd) == 0;
   int err = errno;
-  g_string_free (line, TRUE);
   if (!ok) {
     if (before >= 0 && ftruncate (j->fd, before) != 0)
       g_warning ("%s: could not cut a failed write back", j->path);
@@ -81,27 +86,29 @@ append_line (dd_dataset_journal *j, JsonNode *node, GError **error)
 
 /* ---- Opening and recovery ------------------------------------------------ */
 
+static void
+keep_entry (dd_dataset_journal *j, const dd_journal_entry *e)
+{
+  g_array_append_val (j->entries, *e);
+  g_hash_table_add (j->frames, frame_key (e->source_uri,
+          (guint64) e->timestamp_ns));
+  j->count++;
+}
+
 static gboolean
 note_frame (dd_dataset_journal *j, JsonNode *node, guint line_no,
     GError **error)
 {
-  JsonObject *o = json_node_get_object (node);
-  JsonNode *ts = json_object_get_member (o, "timestamp_ns");
-  JsonNode *uri = json_object_get_member (o, "source_uri");
-  if (ts == NULL || json_node_get_value_type (ts) != G_TYPE_INT64
-      || (uri && !JSON_NODE_HOLDS_NULL (uri)
-          && json_node_get_value_type (uri) != G_TYPE_STRING)) {
+  dd_journal_entry e;
+  if (!dd_journal_line_read (json_node_get_object (node), j->strings,
+          j->annotations, &e)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
         "journal %s, line %u: a frame without source_uri and timestamp_ns; "
         "the journal is not ddistill's, or damaged: move it away to start "
         "the dataset again", j->path, line_no);
     return FALSE;
   }
-  const char *u = uri && !JSON_NODE_HOLDS_NULL (uri)
-      ? json_node_get_string (uri) : NULL;
-  g_hash_table_add (j->frames, frame_key (u,
-          (guint64) json_node_get_int (ts)));
-  j->count++;
+  keep_entry (j, &e);
   return TRUE;
 }
 
@@ -119,7 +126,7 @@ check_header (dd_dataset_journal *j, JsonNode *found, GError **error)
   return FALSE;
 }
 
-/* Reads the journal: the header, then every frame's identity. A last line
+/* Reads the journal: the header, then every frame. A last line
  * without its newline or not parsing is the torn write of a crash and is
  * cut off; a bad line before the last is damage, and an error. */
 static gboolean
@@ -190,6 +197,11 @@ dd_dataset_journal_open (const char *dir, JsonNode *header,
   j->extension = g_strdup (image_extension);
   j->jpeg_quality = jpeg_quality;
   j->frames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  j->entries = g_array_new (FALSE, FALSE, sizeof (dd_journal_entry));
+  j->annotations = g_array_new (FALSE, FALSE, sizeof (dd_journal_annotation));
+  j->strings = g_string_chunk_new (4096);
+  j->line = g_string_sized_new (4096);
+  j->candidates = g_array_new (FALSE, FALSE, sizeof (dd_detection));
   j->fd = -1;
   gboolean exists = g_file_test (j->path, G_FILE_TEST_EXISTS);
   if (exists && !resume) {
@@ -213,10 +225,14 @@ dd_dataset_journal_open (const char *dir, JsonNode *header,
     return NULL;
   }
   struct stat st;
-  if (fstat (j->fd, &st) == 0 && st.st_size == 0
-      && !append_line (j, j->header, error)) {
-    dd_dataset_journal_close (j);
-    return NULL;
+  if (fstat (j->fd, &st) == 0 && st.st_size == 0) {
+    g_autofree char *text = json_to_string (j->header, FALSE);
+    g_string_assign (j->line, text);
+    g_string_append_c (j->line, '\n');
+    if (!append_line (j, j->line, error)) {
+      dd_dataset_journal_close (j);
+      return NULL;
+    }
   }
   return j;
 }
@@ -233,6 +249,11 @@ dd_dataset_journal_close (dd_dataset_journal *j)
   json_node_unref (j->header);
   g_free (j->extension);
   g_hash_table_unref (j->frames);
+  g_array_unref (j->entries);
+  g_array_unref (j->annotations);
+  g_string_chunk_free (j->strings);
+  g_string_free (j->line, TRUE);
+  g_array_unref (j->candidates);
   g_free (j);
 }
 
@@ -276,66 +297,25 @@ write_image (const dd_dataset_journal *j, const dd_image *img,
   return ok;
 }
 
+/* Keeps what the line just written says, as note_frame would read it. */
 static void
-add_member_int (JsonBuilder *b, const char *name, gint64 v)
+keep_written (dd_dataset_journal *j, const dd_journal_frame *f, gint64 id,
+    const char *file_name)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, v);
-}
-
-static void
-add_annotation (JsonBuilder *b, const dd_journal_annotation *a)
-{
-  json_builder_begin_object (b);
-  add_member_int (b, "category_id", a->category_id);
-  json_builder_set_member_name (b, "bbox");
-  json_builder_begin_array (b);
-  for (int i = 0; i < 4; i++)
-    json_builder_add_double_value (b, a->bbox[i]);
-  json_builder_end_array (b);
-  if (a->has_score) {
-    json_builder_set_member_name (b, "score");
-    json_builder_add_double_value (b, a->score);
-  }
-  json_builder_set_member_name (b, "keypoints");
-  json_builder_begin_array (b);
-  for (int i = 0; i < 3 * a->n_keypoints; i++)
-    json_builder_add_double_value (b, a->keypoints[i]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "keypoint_scores");
-  json_builder_begin_array (b);
-  for (int k = 0; k < a->n_keypoints; k++)
-    json_builder_add_double_value (b, a->keypoint_scores[k]);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-}
-
-static JsonNode *
-frame_line (const dd_journal_frame *f, gint64 id, const char *file_name)
-{
-  JsonBuilder *b = json_builder_new ();
-  json_builder_begin_object (b);
-  add_member_int (b, "id", id);
-  json_builder_set_member_name (b, "file_name");
-  json_builder_add_string_value (b, file_name);
-  add_member_int (b, "width", f->image->width);
-  add_member_int (b, "height", f->image->height);
-  json_builder_set_member_name (b, "source_uri");
-  if (f->source_uri)
-    json_builder_add_string_value (b, f->source_uri);
-  else
-    json_builder_add_null_value (b);
-  add_member_int (b, "timestamp_ns", (gint64) f->timestamp_ns);
-  add_member_int (b, "frame_index", f->frame_index);
-  json_builder_set_member_name (b, "annotations");
-  json_builder_begin_array (b);
-  for (int i = 0; i < f->n_annotations; i++)
-    add_annotation (b, &f->annotations[i]);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  JsonNode *node = json_builder_get_root (b);
-  g_object_unref (b);
-  return node;
+  dd_journal_entry e = {
+    .id = id,
+    .file_name = g_string_chunk_insert (j->strings, file_name),
+    .width = f->image->width,
+    .height = f->image->height,
+    .source_uri = f->source_uri
+        ? g_string_chunk_insert_const (j->strings, f->source_uri) : NULL,
+    .timestamp_ns = (gint64) f->timestamp_ns,
+    .first_annotation = j->annotations->len,
+    .n_annotations = (guint) f->n_annotations,
+  };
+  g_array_append_vals (j->annotations, f->annotations,
+      (guint) f->n_annotations);
+  keep_entry (j, &e);
 }
 
 char *
@@ -350,86 +330,55 @@ dd_dataset_journal_append (dd_dataset_journal *j, const dd_journal_frame *f,
     g_free (file_name);
     return NULL;
   }
-  JsonNode *line = frame_line (f, id, file_name);
-  gboolean ok = append_line (j, line, error);
-  json_node_unref (line);
-  if (!ok) {
+  g_string_truncate (j->line, 0);
+  dd_journal_line_format (j->line, f, id, file_name);
+  if (!append_line (j, j->line, error)) {
     g_free (file_name);
     return NULL;
   }
-  g_hash_table_add (j->frames, frame_key (f->source_uri, f->timestamp_ns));
-  j->count++;
+  keep_written (j, f, id, file_name);
   return file_name;
 }
 
 /* ---- The COCO file ------------------------------------------------------- */
 
-/* The journal is ours, but a line may have been edited by hand: a missing
- * member reads as empty, and the COCO writer checks what matters. */
-static JsonArray *
-array_member (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-}
-
-static double
-double_element (JsonArray *a, guint i)
-{
-  JsonNode *n = a && i < json_array_get_length (a)
-      ? json_array_get_element (a, i) : NULL;
-  return n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_double (n) : 0.0;
-}
-
 /* An annotation of the journal as the detection it was made from (box
  * corners, score, keypoints with their scores): what calibration and
  * selection read. */
 static void
-annotation_to_detection (JsonObject *a, const dd_coco_dataset *categories,
-    dd_detection *d)
+annotation_to_detection (const dd_journal_annotation *a,
+    const dd_coco_dataset *categories, dd_detection *d)
 {
-  JsonArray *bbox = array_member (a, "bbox");
-  JsonArray *kps = array_member (a, "keypoints");
-  JsonArray *scores = array_member (a, "keypoint_scores");
-  double x = double_element (bbox, 0), y = double_element (bbox, 1);
+  double x = a->bbox[0], y = a->bbox[1];
   *d = (dd_detection) {
-    .class_index = dd_coco_find_category (categories, (int)
-        json_object_get_int_member_with_default (a, "category_id", 0)),
-    .box = { (float) x, (float) y, (float) (x + double_element (bbox, 2)),
-      (float) (y + double_element (bbox, 3)) },
-    .score = (float) json_object_get_double_member_with_default (a, "score",
-        0.0),
-    .n_keypoints = kps ? (int) MIN (json_array_get_length (kps) / 3,
-        DD_MAX_KEYPOINTS) : 0,
+    .class_index = dd_coco_find_category (categories, a->category_id),
+    .box = { (float) x, (float) y, (float) (x + a->bbox[2]),
+      (float) (y + a->bbox[3]) },
+    .score = a->has_score ? a->score : 0.0f,
+    .n_keypoints = a->n_keypoints,
   };
   for (int k = 0; k < d->n_keypoints; k++)
-    d->keypoints[k] = (dd_keypoint) { (float) double_element (kps, 3 * k),
-      (float) double_element (kps, 3 * k + 1),
-      (float) double_element (scores, k) };
+    d->keypoints[k] = (dd_keypoint) { a->keypoints[3 * k],
+      a->keypoints[3 * k + 1], a->keypoint_scores[k] };
 }
 
 /* The COCO annotation of a journal annotation: as written, or selected by
  * `select` (FALSE: not kept), keypoints below its keypoint score written
  * as not labelled, as tools/label_set.c writes automatic labels. */
 static gboolean
-to_coco (JsonObject *a, const dd_coco_dataset *categories,
+to_coco (const dd_journal_annotation *a, const dd_coco_dataset *categories,
     const dd_thresholds *select, dd_coco_annotation *ann, float *kp)
 {
-  JsonArray *bbox = array_member (a, "bbox");
-  JsonArray *kps = array_member (a, "keypoints");
   *ann = (dd_coco_annotation) {
-    .category_id = (int) json_object_get_int_member_with_default (a,
-        "category_id", 0),
-    .n_keypoints = kps ? (int) MIN (json_array_get_length (kps) / 3,
-        DD_MAX_KEYPOINTS) : 0,
-    .has_score = json_object_has_member (a, "score"),
-    .score = json_object_get_double_member_with_default (a, "score", 0.0),
+    .category_id = a->category_id,
+    .n_keypoints = a->n_keypoints,
+    .has_score = a->has_score,
+    .score = a->has_score ? a->score : 0.0,
   };
-  for (guint k = 0; k < 4; k++)
-    ann->bbox[k] = double_element (bbox, k);
+  for (int k = 0; k < 4; k++)
+    ann->bbox[k] = a->bbox[k];
   ann->area = ann->bbox[2] * ann->bbox[3];
-  for (int k = 0; k < 3 * ann->n_keypoints; k++)
-    kp[k] = (float) double_element (kps, (guint) k);
+  memcpy (kp, a->keypoints, sizeof (float) * 3 * a->n_keypoints);
   if (select) {
     dd_detection d;
     annotation_to_detection (a, categories, &d);
@@ -447,105 +396,11 @@ to_coco (JsonObject *a, const dd_coco_dataset *categories,
   return TRUE;
 }
 
-typedef struct {
-  dd_coco_writer *w;
-  const dd_coco_dataset *categories;
-  const dd_thresholds *select;
-  gint64 next_ann_id;
-} coco_out;
-
-static gboolean
-add_frame_to_coco (JsonObject *o, void *user, GError **error)
+static const dd_journal_annotation *
+entry_annotations (const dd_dataset_journal *j, const dd_journal_entry *e)
 {
-  coco_out *c = user;
-  dd_coco_image image = {
-    .id = json_object_get_int_member_with_default (o, "id", 0),
-    .file_name = (char *) json_object_get_string_member_with_default (o,
-        "file_name", ""),
-    .width = (int) json_object_get_int_member_with_default (o, "width", 0),
-    .height = (int) json_object_get_int_member_with_default (o, "height", 0),
-    .source_uri = (char *) json_object_get_string_member_with_default (o,
-        "source_uri", NULL),
-    .timestamp_ns = json_object_get_int_member_with_default (o,
-        "timestamp_ns", -1),
-  };
-  if (!dd_coco_writer_add_image (c->w, &image, error))
-    return FALSE;
-  JsonArray *anns = array_member (o, "annotations");
-  for (guint i = 0; anns && i < json_array_get_length (anns); i++) {
-    JsonNode *an = json_array_get_element (anns, i);
-    dd_coco_annotation ann;
-    float kp[3 * DD_MAX_KEYPOINTS];
-    if (!JSON_NODE_HOLDS_OBJECT (an) || !to_coco (json_node_get_object (an),
-            c->categories, c->select, &ann, kp))
-      continue;
-    ann.id = c->next_ann_id++;
-    ann.image_id = image.id;
-    if (!dd_coco_writer_add_annotation (c->w, &ann, error))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* Calls `fn` on every frame line of the journal, in order. */
-static gboolean
-each_line (dd_dataset_journal *j,
-    gboolean (*fn) (JsonObject *frame, void *user, GError **error),
-    void *user, GError **error)
-{
-  FILE *f = g_fopen (j->path, "rb");
-  if (f == NULL) {
-    int err = errno;
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
-        "cannot read the journal %s: %s", j->path, g_strerror (err));
-    return FALSE;
-  }
-  char *buf = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  gboolean ok = TRUE;
-  for (guint line_no = 1; ok && (n = getline (&buf, &cap, f)) > 0; line_no++) {
-    if (line_no == 1)
-      continue;
-    JsonNode *node = parse_line (buf, n - 1);
-    if (node == NULL) {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-          "journal %s changed while the dataset was written from it (line %u)",
-          j->path, line_no);
-      ok = FALSE;
-      break;
-    }
-    ok = fn (json_node_get_object (node), user, error);
-    json_node_unref (node);
-  }
-  free (buf);
-  fclose (f);
-  return ok;
-}
-
-typedef struct {
-  const dd_coco_dataset *categories;
-  gboolean (*fn) (const dd_detection *, int, void *, GError **);
-  void *user;
-} candidates_out;
-
-static gboolean
-frame_candidates (JsonObject *o, void *user, GError **error)
-{
-  candidates_out *c = user;
-  JsonArray *anns = array_member (o, "annotations");
-  guint n = anns ? json_array_get_length (anns) : 0;
-  dd_detection *dets = g_new (dd_detection, MAX (n, 1));
-  int kept = 0;
-  for (guint i = 0; i < n; i++) {
-    JsonNode *an = json_array_get_element (anns, i);
-    if (JSON_NODE_HOLDS_OBJECT (an))
-      annotation_to_detection (json_node_get_object (an), c->categories,
-          &dets[kept++]);
-  }
-  gboolean ok = c->fn (dets, kept, c->user, error);
-  g_free (dets);
-  return ok;
+  return &g_array_index (j->annotations, dd_journal_annotation,
+      e->first_annotation);
 }
 
 gboolean
@@ -554,8 +409,47 @@ dd_dataset_journal_each_frame (dd_dataset_journal *j,
     gboolean (*fn) (const dd_detection *candidates, int n, void *user,
         GError **error), void *user, GError **error)
 {
-  candidates_out c = { categories, fn, user };
-  return each_line (j, frame_candidates, &c, error);
+  for (guint f = 0; f < j->entries->len; f++) {
+    const dd_journal_entry *e = &g_array_index (j->entries,
+        dd_journal_entry, f);
+    const dd_journal_annotation *a = entry_annotations (j, e);
+    g_array_set_size (j->candidates, e->n_annotations);
+    dd_detection *dets = (dd_detection *) j->candidates->data;
+    for (guint i = 0; i < e->n_annotations; i++)
+      annotation_to_detection (&a[i], categories, &dets[i]);
+    if (!fn (dets, (int) e->n_annotations, user, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+add_frame_to_coco (dd_dataset_journal *j, const dd_journal_entry *e,
+    dd_coco_writer *w, const dd_coco_dataset *categories,
+    const dd_thresholds *select, gint64 *next_ann_id, GError **error)
+{
+  dd_coco_image image = {
+    .id = e->id,
+    .file_name = (char *) e->file_name,
+    .width = e->width,
+    .height = e->height,
+    .source_uri = (char *) e->source_uri,
+    .timestamp_ns = e->timestamp_ns,
+  };
+  if (!dd_coco_writer_add_image (w, &image, error))
+    return FALSE;
+  const dd_journal_annotation *a = entry_annotations (j, e);
+  for (guint i = 0; i < e->n_annotations; i++) {
+    dd_coco_annotation ann;
+    float kp[3 * DD_MAX_KEYPOINTS];
+    if (!to_coco (&a[i], categories, select, &ann, kp))
+      continue;
+    ann.id = (*next_ann_id)++;
+    ann.image_id = image.id;
+    if (!dd_coco_writer_add_annotation (w, &ann, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -574,14 +468,16 @@ dd_dataset_journal_finish (dd_dataset_journal *j, const char *coco_name,
   if (select && head->provenance && JSON_NODE_HOLDS_OBJECT (head->provenance))
     json_object_set_member (json_node_get_object (head->provenance),
         "thresholds", dd_thresholds_to_json (select));
-  coco_out c = { NULL, categories, select, 1 };
-  c.w = dd_coco_writer_new (coco_path, head, error);
+  dd_coco_writer *w = dd_coco_writer_new (coco_path, head, error);
   dd_coco_dataset_free (head);
-  if (c.w == NULL)
+  if (w == NULL)
     return FALSE;
-  if (!each_line (j, add_frame_to_coco, &c, error)) {
-    dd_coco_writer_abort (c.w);
-    return FALSE;
-  }
-  return dd_coco_writer_finish (c.w, error);
+  gint64 next_ann_id = 1;
+  for (guint f = 0; f < j->entries->len; f++)
+    if (!add_frame_to_coco (j, &g_array_index (j->entries, dd_journal_entry,
+                f), w, categories, select, &next_ann_id, error)) {
+      dd_coco_writer_abort (w);
+      return FALSE;
+    }
+  return dd_coco_writer_finish (w, error);
 }

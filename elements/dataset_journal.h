@@ -9,11 +9,13 @@
  * Writing a frame: its image goes to a temporary file, flushed to disk and
  * renamed into place; then one line (the frame's identity, its image entry
  * and annotations) is appended to the journal in one write and flushed to
- * disk. Only then is the frame counted as written. After a crash, the
- * journal ends with at most one torn line, which _open cuts off; an image
- * without its line is an orphan that the same frame, written again under
- * the same id, replaces. The COCO file is produced by _finish, atomically
- * (lib/data's streaming writer), from the journal alone.
+ * disk. Only then is the frame counted as written, and kept in memory:
+ * calibration and the COCO file read the frames from there, and the
+ * journal is read back only by _open, when a run resumes it (the line's
+ * format: journal_line.h). After a crash, the journal ends with at most
+ * one torn line, which _open cuts off; an image without its line is an
+ * orphan that the same frame, written again under the same id, replaces. The COCO file is produced by _finish, atomically
+ * (lib/data's streaming writer), from the journal's frames alone.
  *
  * The header records the categories and the dataset-level provenance; a
  * journal is only continued with the same ones, so a dataset never mixes
@@ -39,7 +41,7 @@ typedef struct dd_journal_annotation {
   int category_id;
   double bbox[4];               /* x, y, w, h in the image's pixels */
   gboolean has_score;
-  double score;
+  float score;                  /* the detection's, as the model gave it */
   int n_keypoints;              /* 0, or the category's keypoint count */
   float keypoints[3 * DD_MAX_KEYPOINTS];        /* x, y, v */
   float keypoint_scores[DD_MAX_KEYPOINTS];      /* kept in the journal only */

@@ -320,6 +320,52 @@ test_journal_faults (void)
   fixture_rmdir (dir);
 }
 
+/* The journal writes float32 values with 9 digits, not 17, and gives back
+ * the very values written: the COCO file a resumed run writes from the
+ * journal alone equals, to the byte, the one written from memory at the
+ * first run's EOS, boxes scaled by a non-float factor included. */
+static void
+test_journal_exact (void)
+{
+  g_autofree char *dir = fixture_tmpdir ("exact");
+  GstHarness *h = sink_harness (dir, NULL);
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *b = frame ("file:///v/\"quoted\"\\a.mp4", i, FALSE);
+    /* Detections on a grid three times the frame's: boxes scaled by 1/3. */
+    dd_detection d[2] = { person (2.1f + i, 3.7f, 0.1f),
+      person (12.3f, 6.9f, 0.7f / 3) };
+    dd_buffer_add_detections_meta (b, 3 * W, 3 * H, d, 2);
+    g_assert_cmpint (gst_harness_push (h, b), ==, GST_FLOW_OK);
+  }
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  g_autofree char *journal = path_in (dir, "journal.jsonl");
+  g_autofree char *lines = contents (journal);
+  g_assert_nonnull (strstr (lines, "\"score\":0.100000001,"));
+  g_assert_null (strstr (lines, "0.10000000149011612"));
+  g_autofree char *json = path_in (dir, "annotations.json");
+  g_autofree char *first = contents (json);
+  dd_coco_dataset *ds = read_dataset (dir);
+  g_assert_cmpuint (ds->annotations->len, ==, 6);
+  const dd_coco_annotation *a = &g_array_index (ds->annotations,
+      dd_coco_annotation, 0);
+  g_assert_cmpfloat (a->score, ==, (double) 0.1f);
+  g_assert_cmpfloat (a->bbox[0], ==, 2.1f * ((double) W / (3 * W)));
+  g_assert_cmpfloat (a->keypoints[3], ==, (float) ((2.1f + 0.5f)
+          * ((double) W / (3 * W))));
+  g_assert_cmpstr (g_array_index (ds->images, dd_coco_image, 0).source_uri,
+      ==, "file:///v/\"quoted\"\\a.mp4");
+  dd_coco_dataset_free (ds);
+
+  g_assert_cmpint (g_unlink (json), ==, 0);
+  h = sink_harness (dir, NULL);
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  g_autofree char *resumed = contents (json);
+  g_assert_cmpstr (resumed, ==, first);
+  fixture_rmdir (dir);
+}
+
 /* Detections the categories cannot hold, and frames that do not fit their
  * caps, stop the stream with an error that says what is wrong; other
  * formats than RGB are not accepted. */
@@ -607,6 +653,7 @@ main (int argc, char **argv)
   g_test_add_func ("/datasetsink/writes-dataset", test_writes_dataset);
   g_test_add_func ("/datasetsink/resume", test_resume);
   g_test_add_func ("/datasetsink/journal-faults", test_journal_faults);
+  g_test_add_func ("/datasetsink/journal-exact", test_journal_exact);
   g_test_add_func ("/datasetsink/bad-input", test_bad_input);
   g_test_add_func ("/datasetsink/calibrated", test_calibrated);
   g_test_add_func ("/datasetsink/killed-and-restarted",
