@@ -31,11 +31,11 @@ struct dd_model_instance {
 
   GMutex lock;
   GQueue pending;               /* request, oldest first */
-  guint64 images, runs;         /* under lock */
+  guint64 images, runs, slots;  /* under lock */
   dd_detector *shapes;          /* never set up: for dd_net_reshape, under lock */
 
   /* Touched by the worker thread only. */
-  GHashTable *nets;             /* "WxH" -> dd_detector set up for `batch` */
+  GHashTable *nets;             /* "WxHxB" -> dd_detector set up for B */
   float *batch_input;
   size_t batch_input_floats;
 };
@@ -236,11 +236,13 @@ dd_model_instance_flip_partners (const dd_model_instance *m)
 }
 
 void
-dd_model_instance_stats (dd_model_instance *m, guint64 *images, guint64 *runs)
+dd_model_instance_stats (dd_model_instance *m, guint64 *images, guint64 *runs,
+    guint64 *slots)
 {
   g_mutex_lock (&m->lock);
   *images = m->images;
   *runs = m->runs;
+  *slots = m->slots;
   g_mutex_unlock (&m->lock);
 }
 
@@ -253,23 +255,32 @@ dd_inference_clear (dd_inference *r)
 
 /* ---- On the worker thread ------------------------------------------------ */
 
+/* The network for a batch of `n` at w x h: set up for the smallest power
+ * of two at least n (at most the instance's batch), so a lone request
+ * runs alone instead of padding a full batch with empty images, while a
+ * batch of 64 keeps 7 networks per size rather than 64. */
 static dd_detector *
-net_for (dd_model_instance *m, dd_backend *be, int width, int height,
-    char *err, size_t err_len)
+net_for (dd_model_instance *m, dd_backend *be, int width, int height, int n,
+    int *slots, char *err, size_t err_len)
 {
-  char key[32];
-  g_snprintf (key, sizeof key, "%dx%d", width, height);
+  int b = 1;
+  while (b < n)
+    b *= 2;
+  b = MIN (b, m->batch);
+  *slots = b;
+  char key[48];
+  g_snprintf (key, sizeof key, "%dx%dx%d", width, height, b);
   dd_detector *det = g_hash_table_lookup (m->nets, key);
   if (det)
     return det;
   char why[1024];
   g_autofree char *weights = g_build_filename (m->dir, DD_MODEL_WEIGHTS, NULL);
   det = dd_model_dir_load (m->dir, why, sizeof why);
-  if (det == NULL || dd_detector_setup (det, be, DD_NET_INFER, m->batch,
+  if (det == NULL || dd_detector_setup (det, be, DD_NET_INFER, b,
           height, width, why, sizeof why)
       || dd_detector_load_weights (det, weights, why, sizeof why)) {
-    g_snprintf (err, err_len, "the model %s at %dx%d: %s", m->dir, width,
-        height, why);
+    g_snprintf (err, err_len, "the model %s at %dx%d (batch %d): %s", m->dir,
+        width, height, b, why);
     dd_detector_free (det);
     return NULL;
   }
@@ -303,24 +314,31 @@ collect (request *r, const dd_head_maps *maps, char *err, size_t err_len)
 
 static gboolean
 run_batch (dd_model_instance *m, dd_backend *be, request **batch, int n,
-    char *err, size_t err_len)
+    int *ran, char *err, size_t err_len)
 {
-  int w = batch[0]->width, h = batch[0]->height;
-  dd_detector *det = net_for (m, be, w, h, err, err_len);
+  int w = batch[0]->width, h = batch[0]->height, slots;
+  dd_detector *det = net_for (m, be, w, h, n, &slots, err, err_len);
   if (det == NULL)
     return FALSE;
-  size_t per = (size_t) 3 * w * h;
-  if (m->batch_input_floats < per * m->batch) {
-    g_free (m->batch_input);
-    m->batch_input_floats = per * m->batch;
-    m->batch_input = g_new (float, m->batch_input_floats);
+  *ran = slots;
+  const float *input = batch[0]->input;
+  if (slots > 1) {
+    size_t per = (size_t) 3 * w * h;
+    if (m->batch_input_floats < per * slots) {
+      g_free (m->batch_input);
+      m->batch_input_floats = per * slots;
+      m->batch_input = g_new (float, m->batch_input_floats);
+    }
+    for (int i = 0; i < n; i++)
+      memcpy (m->batch_input + per * i, batch[i]->input,
+          per * sizeof (float));
+    /* Slots beyond n (a batch of 3 on a network for 4) hold zeros, the
+     * mean colour once normalised; each image's outputs depend on its
+     * own input alone. */
+    memset (m->batch_input + per * n, 0, per * (slots - n) * sizeof (float));
+    input = m->batch_input;
   }
-  for (int i = 0; i < n; i++)
-    memcpy (m->batch_input + per * i, batch[i]->input, per * sizeof (float));
-  /* Empty slots hold zeros, the mean colour once normalised; each image's
-   * outputs depend on its own input alone. */
-  memset (m->batch_input + per * n, 0, per * (m->batch - n) * sizeof (float));
-  if (dd_detector_forward (det, m->batch_input, 0, err, err_len))
+  if (dd_detector_forward (det, input, 0, err, err_len))
     return FALSE;
   const dd_head_batch *maps = dd_detector_maps (det);
   for (int i = 0; i < n; i++)
@@ -357,10 +375,12 @@ run_pending (dd_backend *be, void *arg, char *err, size_t err_len)
   }
   g_mutex_unlock (&m->lock);
   char why[DD_JOB_ERR_MAX] = "";
-  int status = run_batch (m, be, batch, n, why, sizeof why) ? 0 : -1;
+  int slots = 0;
+  int status = run_batch (m, be, batch, n, &slots, why, sizeof why) ? 0 : -1;
   g_mutex_lock (&m->lock);
   m->images += n;
   m->runs++;
+  m->slots += (guint64) slots;
   for (int i = 0; i < n; i++) {
     batch[i]->status = status;
     g_strlcpy (batch[i]->err, why, sizeof batch[i]->err);

@@ -13,8 +13,10 @@
  * requests of the same padded size that are waiting (the branches of one
  * frame at one scale, a transform and its mirror, frames queued behind a
  * busy worker) and runs them as one batch: batching costs no latency, it
- * happens whenever there is something to batch. The network for a padded
- * size is set up once, on first use.
+ * happens whenever there is something to batch, and a batch runs at the
+ * size gathered (rounded up to a power of two), not at `batch`: a lone
+ * request costs one image's forward. The network for a padded size and a
+ * batch is set up once, on first use.
  */
 #ifndef DD_ELEMENTS_MODEL_INSTANCE_H
 #define DD_ELEMENTS_MODEL_INSTANCE_H
@@ -45,9 +47,10 @@ int dd_model_instance_n_keypoints (const dd_model_instance *m);
  * has no pair); n_keypoints entries. */
 const int *dd_model_instance_flip_partners (const dd_model_instance *m);
 
-/* Images run and network runs (batches) since the instance was made. */
+/* Images run, network runs (batches) and the image slots those runs
+ * computed (images plus padding) since the instance was made. */
 void dd_model_instance_stats (dd_model_instance *m, guint64 *images,
-    guint64 *runs);
+    guint64 *runs, guint64 *slots);
 
 /* One image's result. */
 typedef struct dd_inference {

@@ -378,8 +378,8 @@ test_shared_and_batched (void)
   }
   for (int i = 0; i < 5; i++)
     g_thread_join (threads[i]);
-  guint64 images, runs;
-  dd_model_instance_stats (a, &images, &runs);
+  guint64 images, runs, slots;
+  dd_model_instance_stats (a, &images, &runs, &slots);
   g_test_message ("%" G_GUINT64_FORMAT " images in %" G_GUINT64_FORMAT
       " network runs", images, runs);
   g_assert_cmpuint (images, ==, 5);
@@ -388,6 +388,70 @@ test_shared_and_batched (void)
   dd_decode_params_defaults (&d);
   for (int i = 0; i < 4; i++) {
     dd_inference alone = { 0 };
+    g_assert_true (dd_model_instance_infer (single, small[i].img, &d, FALSE,
+            &alone, NULL));
+    assert_same_detections ((const dd_detection *) alone.detections->data,
+        alone.detections->len, small[i].out.detections);
+    dd_inference_clear (&alone);
+    dd_inference_clear (&small[i].out);
+    dd_image_free (small[i].img);
+  }
+  dd_inference_clear (&big.out);
+  dd_image_free (big.img);
+  dd_model_instance_unref (single);
+  dd_model_instance_unref (a);
+}
+
+/* A request alone on a batch-4 instance runs as a batch of one, not padded
+ * to four, and three waiting together run on a network for four; either
+ * way the detections are those of a batch-1 instance. */
+static void
+test_batch_runs_what_waits (void)
+{
+  GError *error = NULL;
+  dd_model_instance *a = dd_model_instance_get (model, "reference", 4, &error);
+  g_assert_no_error (error);
+  dd_model_instance *single = dd_model_instance_get (model, "reference", 1,
+      &error);
+  dd_decode_params d;
+  dd_decode_params_defaults (&d);
+  infer_job lone = { .m = a, .img = random_image (40, 24, 3) };
+  infer_thread (&lone);
+  guint64 images, runs, slots;
+  dd_model_instance_stats (a, &images, &runs, &slots);
+  g_assert_cmpuint (images, ==, 1);
+  g_assert_cmpuint (runs, ==, 1);
+  g_assert_cmpuint (slots, ==, 1);
+  dd_inference alone = { 0 };
+  g_assert_true (dd_model_instance_infer (single, lone.img, &d, FALSE, &alone,
+          NULL));
+  assert_same_detections ((const dd_detection *) alone.detections->data,
+      alone.detections->len, lone.out.detections);
+  dd_inference_clear (&alone);
+  dd_inference_clear (&lone.out);
+  dd_image_free (lone.img);
+
+  /* Three small images queue behind a large one: 1 + 3 images, the three
+   * in one run of four slots at most. */
+  infer_job big = { .m = a, .img = random_image (320, 320, 1) };
+  infer_job small[3];
+  GThread *threads[4];
+  threads[0] = g_thread_new ("big", infer_thread, &big);
+  g_usleep (20000);
+  for (int i = 0; i < 3; i++) {
+    small[i] = (infer_job) { .m = a, .img = random_image (40, 24, 20 + i) };
+    threads[i + 1] = g_thread_new ("small", infer_thread, &small[i]);
+  }
+  for (int i = 0; i < 4; i++)
+    g_thread_join (threads[i]);
+  dd_model_instance_stats (a, &images, &runs, &slots);
+  g_test_message ("%" G_GUINT64_FORMAT " images in %" G_GUINT64_FORMAT
+      " runs of %" G_GUINT64_FORMAT " slots", images, runs, slots);
+  g_assert_cmpuint (images, ==, 5);
+  /* A run's slots are its images rounded up to a power of two: one empty
+   * slot at most, when the three small ones run together. */
+  g_assert_cmpuint (slots, <=, images + 1);
+  for (int i = 0; i < 3; i++) {
     g_assert_true (dd_model_instance_infer (single, small[i].img, &d, FALSE,
             &alone, NULL));
     assert_same_detections ((const dd_detection *) alone.detections->data,
@@ -867,6 +931,7 @@ main (int argc, char **argv)
   g_test_add_func ("/label/infer-matches-library", test_infer_matches_library);
   g_test_add_func ("/label/infer-bad-input", test_infer_bad_input);
   g_test_add_func ("/label/shared-and-batched", test_shared_and_batched);
+  g_test_add_func ("/label/batch-runs-what-waits", test_batch_runs_what_waits);
   g_test_add_func ("/label/ensemble-matches-by-identity",
       test_ensemble_matches_by_identity);
   g_test_add_func ("/label/ensemble-missing-passes",
