@@ -16,8 +16,12 @@
  * longer deliver (the pad is at EOS, or has already delivered a frame
  * later in the stream: branches keep their order) is ensembled from the
  * passes that came, with a warning, provided the untransformed pass is
- * among them, and dropped with a warning otherwise; live, so is a frame
- * the aggregator's `latency` older than the newest. A frame's place in
+ * among them, and dropped with a warning otherwise. Live, so is a frame
+ * whose passes have not all come when the clock reaches its running time
+ * plus the aggregator's latency (GstAggregator's timeout, which waits for
+ * the oldest frame collected or at the head of a pad), or the latency
+ * older than the newest; a pass that comes after its frame went out is
+ * dropped. A frame's place in
  * the stream is its video's number (how many streams its pad has started:
  * request the pads before the stream starts) and then its running time,
  * so a source whose running time starts again with each video does not
@@ -90,6 +94,7 @@ typedef struct {
 typedef struct {
   gchar *key;                   /* "uri\ntimestamp" */
   frame_position position;
+  GstClockTime running_time;    /* NONE: the buffer had no timestamp */
   GstBuffer *frame;             /* from the frame pad, if any */
   GHashTable *passes;           /* GstPad -> GstBuffer */
 } pending_frame;
@@ -107,6 +112,8 @@ struct _DdEnsemble {
   GHashTable *pads;             /* GstPad -> pad_state */
   guint64 next_seq;
   frame_position newest;        /* the latest position any pad delivered */
+  gboolean have_done;           /* `done` holds a position */
+  frame_position done;          /* the latest frame sent out or given up */
   dd_ensemble_params params;
   dd_ensembler *ensembler;
   int ensembler_keypoints;
@@ -252,13 +259,19 @@ state_of_pad (DdEnsemble *self, GstPad *pad)
  * and segments), so that a branch running behind is not taken for one
  * that skipped a frame; without a timestamp, the order buffers first came
  * in. */
+static GstClockTime
+running_time_of (GstAggregatorPad *pad, GstBuffer *buf)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  return GST_CLOCK_TIME_IS_VALID (pts)
+      ? gst_segment_to_running_time (&pad->segment, GST_FORMAT_TIME, pts)
+      : GST_CLOCK_TIME_NONE;
+}
+
 static frame_position
 position_of (DdEnsemble *self, GstAggregatorPad *pad, GstBuffer *buf)
 {
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  GstClockTime rt = GST_CLOCK_TIME_IS_VALID (pts)
-      ? gst_segment_to_running_time (&pad->segment, GST_FORMAT_TIME, pts)
-      : GST_CLOCK_TIME_NONE;
+  GstClockTime rt = running_time_of (pad, buf);
   return (frame_position) { state_of_pad (self, GST_PAD (pad))->stream,
     GST_CLOCK_TIME_IS_VALID (rt) ? rt : self->next_seq };
 }
@@ -280,10 +293,20 @@ collect_buffers (DdEnsemble *self)
       continue;
     gchar *key = frame_key (buf);
     pending_frame *f = g_hash_table_lookup (self->pending, key);
+    frame_position at = f ? f->position : position_of (self, pad, buf);
+    if (f == NULL && self->have_done && position_cmp (&at, &self->done) <= 0) {
+      /* Live, a pass of a frame that went out without it. */
+      GST_DEBUG_OBJECT (pad, "%s at %" GST_TIME_FORMAT " came too late",
+          frame_name (buf), GST_TIME_ARGS (frame_time (buf)));
+      g_free (key);
+      gst_buffer_unref (buf);
+      continue;
+    }
     if (f == NULL) {
       f = g_new0 (pending_frame, 1);
       f->key = key;
-      f->position = position_of (self, pad, buf);
+      f->position = at;
+      f->running_time = running_time_of (pad, buf);
       self->next_seq++;
       f->passes = g_hash_table_new_full (NULL, NULL, NULL,
           (GDestroyNotify) gst_buffer_unref);
@@ -311,15 +334,21 @@ typedef enum {
   FRAME_HOPELESS,               /* a pad will never deliver it */
 } frame_state;
 
-/* Live, the aggregator times out when a frame is `latency` late: frames
- * that much older than the newest one are not waited for any longer. */
+/* Live, the aggregator times out when the clock reaches a frame's running
+ * time plus the latency (get_next_time): frames that late, or that much
+ * older than the newest one, are not waited for any longer. `now`: the
+ * clock's running time. */
 static frame_state
-state_of (DdEnsemble *self, const pending_frame *f, gboolean timeout)
+state_of (DdEnsemble *self, const pending_frame *f, gboolean timeout,
+    GstClockTime now)
 {
   GstClockTime latency = gst_aggregator_get_latency (GST_AGGREGATOR (self));
   gboolean late = timeout && (!GST_CLOCK_TIME_IS_VALID (latency)
       || f->position.stream < self->newest.stream
-      || f->position.time + latency <= self->newest.time);
+      || f->position.time + latency <= self->newest.time
+      || (GST_CLOCK_TIME_IS_VALID (now)
+          && GST_CLOCK_TIME_IS_VALID (f->running_time)
+          && f->running_time + latency <= now));
   frame_state state = FRAME_COMPLETE;
   GST_OBJECT_LOCK (self);
   for (GList *l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
@@ -523,6 +552,53 @@ all_pads_eos (DdEnsemble *self)
   return eos;
 }
 
+static GstClockTime
+clock_running_time (DdEnsemble *self)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  if (clock == NULL)
+    return GST_CLOCK_TIME_NONE;
+  GstClockTime now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  GstClockTime base = gst_element_get_base_time (GST_ELEMENT (self));
+  return now > base ? now - base : 0;
+}
+
+static GstClockTime
+earlier (GstClockTime a, GstClockTime b)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (a))
+    return b;
+  return GST_CLOCK_TIME_IS_VALID (b) ? MIN (a, b) : a;
+}
+
+/* Live, GstAggregator waits on the clock until this running time plus the
+ * latency, then aggregates with `timeout` set even though a pad is empty:
+ * the oldest frame waited for, collected or at the head of a pad (in the
+ * aggregation thread, with the base class's lock held: pad locks come
+ * after it, as in the base class's own check of the pads). */
+static GstClockTime
+dd_ensemble_get_next_time (GstAggregator *agg)
+{
+  DdEnsemble *self = DD_ENSEMBLE (agg);
+  GstClockTime next = GST_CLOCK_TIME_NONE;
+  GHashTableIter it;
+  pending_frame *f;
+  g_hash_table_iter_init (&it, self->pending);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &f))
+    next = earlier (next, f->running_time);
+  GST_OBJECT_LOCK (self);
+  for (GList *l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
+    GstBuffer *buf = gst_aggregator_pad_peek_buffer (l->data);
+    if (buf) {
+      next = earlier (next, running_time_of (l->data, buf));
+      gst_buffer_unref (buf);
+    }
+  }
+  GST_OBJECT_UNLOCK (self);
+  return next;
+}
+
 static GstFlowReturn
 dd_ensemble_aggregate (GstAggregator *agg, gboolean timeout)
 {
@@ -538,11 +614,15 @@ dd_ensemble_aggregate (GstAggregator *agg, gboolean timeout)
   GList *frames = g_list_sort (g_hash_table_get_values (self->pending),
       by_position);
   GstFlowReturn ret = GST_FLOW_OK;
+  GstClockTime now = timeout ? clock_running_time (self) : GST_CLOCK_TIME_NONE;
   for (GList *l = frames; l && ret == GST_FLOW_OK; l = l->next) {
     pending_frame *f = l->data;
-    frame_state state = state_of (self, f, timeout);
+    frame_state state = state_of (self, f, timeout, now);
     if (state == FRAME_WAITING)
       continue;
+    if (!self->have_done || position_cmp (&f->position, &self->done) > 0)
+      self->done = f->position;
+    self->have_done = TRUE;
     ret = finish_frame (self, f, state == FRAME_COMPLETE);
     g_hash_table_remove (self->pending, f->key);
   }
@@ -601,6 +681,7 @@ dd_ensemble_flush (GstAggregator *agg)
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &ps))
     ps->delivered = FALSE;
   self->newest = (frame_position) { 0, 0 };
+  self->have_done = FALSE;
   return TRUE;
 }
 
@@ -735,6 +816,7 @@ dd_ensemble_class_init (DdEnsembleClass *klass)
   agg_class->create_new_pad = GST_DEBUG_FUNCPTR (dd_ensemble_create_new_pad);
   agg_class->update_src_caps = GST_DEBUG_FUNCPTR (dd_ensemble_update_src_caps);
   agg_class->aggregate = GST_DEBUG_FUNCPTR (dd_ensemble_aggregate);
+  agg_class->get_next_time = GST_DEBUG_FUNCPTR (dd_ensemble_get_next_time);
   agg_class->sink_event = GST_DEBUG_FUNCPTR (dd_ensemble_sink_event);
   agg_class->flush = GST_DEBUG_FUNCPTR (dd_ensemble_flush);
   agg_class->start = GST_DEBUG_FUNCPTR (dd_ensemble_start);

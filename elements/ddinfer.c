@@ -22,6 +22,12 @@
  * same image (with batch-size 1; larger batches may differ in the last
  * bits of a float).
  *
+ * Live, the detections come as late as the longest inference yet (waiting
+ * for the shared worker included), so that is the latency ddinfer adds in
+ * the LATENCY query; whenever an inference takes longer, it raises it by
+ * half again and posts a latency message, and an aggregator downstream
+ * (ddensemble) waits that much longer for a frame's passes.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 ddcorpussrc location=videos/ ! ddsampler ! videoconvert ! video/x-raw,format=RGB ! ddinfer model=run/teacher ! videoconvert ! ddoverlay ! videoconvert ! autovideosink
@@ -67,6 +73,7 @@ struct _DdInfer {
   /* Between start and stop. */
   dd_model_instance *instance;
   GstVideoInfo info;
+  GstClockTime latency;         /* reported; under the object lock */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -96,7 +103,47 @@ dd_infer_start (GstBaseTransform *trans)
   }
   g_free (model);
   g_free (device);
+  GST_OBJECT_LOCK (self);
+  self->latency = 0;
+  GST_OBJECT_UNLOCK (self);
   return self->instance != NULL;
+}
+
+/* An inference took `took`: beyond the latency reported, the pipeline is
+ * told to ask again (with headroom, so that it is told a few times only). */
+static void
+note_latency (DdInfer *self, GstClockTime took)
+{
+  GST_OBJECT_LOCK (self);
+  gboolean more = took > self->latency;
+  if (more)
+    self->latency = took + took / 2;
+  GST_OBJECT_UNLOCK (self);
+  if (more)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
+}
+
+static gboolean
+dd_infer_query (GstBaseTransform *trans, GstPadDirection direction,
+    GstQuery *query)
+{
+  DdInfer *self = DD_INFER (trans);
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+          query))
+    return FALSE;
+  if (direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gboolean live;
+    GstClockTime min, max;
+    gst_query_parse_latency (query, &live, &min, &max);
+    GST_OBJECT_LOCK (self);
+    GstClockTime ours = self->latency;
+    GST_OBJECT_UNLOCK (self);
+    if (live)
+      gst_query_set_latency (query, live, min + ours,
+          GST_CLOCK_TIME_IS_VALID (max) ? max + ours : max);
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -157,8 +204,11 @@ dd_infer_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   GST_OBJECT_UNLOCK (self);
   dd_inference r = { 0 };
   GError *e = NULL;
+  gint64 start_us = g_get_monotonic_time ();
   gboolean ok = dd_model_instance_infer (self->instance, img, &decode,
       keep_maps, &r, &e);
+  note_latency (self, (GstClockTime) (g_get_monotonic_time () - start_us)
+      * GST_USECOND);
   dd_image_free (img);
   if (!ok) {
     GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("Inference on %s failed: %s",
@@ -327,6 +377,7 @@ dd_infer_class_init (DdInferClass *klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (dd_infer_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (dd_infer_set_caps);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (dd_infer_transform_ip);
+  trans_class->query = GST_DEBUG_FUNCPTR (dd_infer_query);
 
   GST_DEBUG_CATEGORY_INIT (dd_infer_debug, "ddinfer", 0,
       "ddistill detector inference");

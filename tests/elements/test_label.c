@@ -296,6 +296,37 @@ test_infer_matches_library (void)
   reference_clear (&r);
 }
 
+/* Live, ddinfer adds to the latency the longest inference yet, with half
+ * again as headroom, and says so on the bus when it grows. */
+static void
+test_infer_latency (void)
+{
+  dd_image *img = random_image (50, 37, 3);
+  GstHarness *h = infer_harness (50, 37, "reference", 1);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
+  g_assert_cmpuint (gst_harness_query_latency (h), ==, 10 * GST_MSECOND);
+  gint64 start_us = g_get_monotonic_time ();
+  gst_buffer_unref (gst_harness_push_and_pull (h, padded_buffer (img,
+              "file:///a.mp4", 0)));
+  GstClockTime took = (GstClockTime) (g_get_monotonic_time () - start_us)
+      * GST_USECOND;
+  GstClockTime added = gst_harness_query_latency (h) - 10 * GST_MSECOND;
+  g_test_message ("inference within %" GST_TIME_FORMAT ", latency added %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (took), GST_TIME_ARGS (added));
+  g_assert_cmpuint (added, >, 0);
+  g_assert_cmpuint (added, <=, took + took / 2);
+  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
+  g_assert_nonnull (m);
+  g_assert_true (GST_MESSAGE_SRC (m) == GST_OBJECT (h->element));
+  gst_message_unref (m);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  dd_image_free (img);
+}
+
 /* A model that cannot be loaded stops the start with an error naming it;
  * a frame that does not fit its caps is dropped with a warning. */
 static void
@@ -660,6 +691,71 @@ test_ensemble_running_time_restarts (void)
   ensemble_rig_free (&r);
 }
 
+/* Live (the harness answers the latency query as a live source), a frame
+ * whose mirrored pass has not come when the clock reaches its running
+ * time plus the latency goes out from the pass that came; the mirrored
+ * pass coming after it is dropped, not taken for another frame. */
+static void
+test_ensemble_live_timeout (void)
+{
+  ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
+  g_object_set (r.out->element, "latency", 100 * GST_MSECOND, NULL);
+  GstTestClock *clock = gst_harness_get_testclock (r.out);
+  gst_element_set_clock (r.out->element, GST_CLOCK (clock));
+  g_assert_cmpint (gst_harness_push (r.out, pass_buffer (0, FALSE, 0.9f)), ==,
+      GST_FLOW_OK);
+  GList *ids = NULL;
+  g_assert_true (gst_test_clock_timed_wait_for_multiple_pending_ids (clock, 1,
+          5000, &ids));
+  g_assert_cmpuint (gst_clock_id_get_time (ids->data), ==,
+      100 * GST_MSECOND);
+  g_list_free_full (ids, (GDestroyNotify) gst_clock_id_unref);
+  ids = NULL;
+  gst_test_clock_crank (clock);
+  GstBuffer *out = gst_harness_pull (r.out);
+  g_assert_cmpuint (dd_buffer_get_frame_meta (out)->timestamp_ns, ==, 0);
+  gst_buffer_unref (out);
+
+  /* The late pass is due at once (the test clock still waits to be
+   * cranked) and goes; then the next frame's mirrored pass waits for its
+   * untransformed one until 100 ms after it. */
+  g_assert_cmpint (gst_harness_push (r.pass1, pass_buffer (0, TRUE, 0.9f)),
+      ==, GST_FLOW_OK);
+  g_assert_cmpint (gst_harness_push (r.pass1, pass_buffer (200, TRUE, 0.7f)),
+      ==, GST_FLOW_OK);
+  g_assert_true (gst_test_clock_timed_wait_for_multiple_pending_ids (clock, 1,
+          5000, &ids));
+  g_assert_cmpuint (gst_clock_id_get_time (ids->data), ==, 100 * GST_MSECOND);
+  g_list_free_full (ids, (GDestroyNotify) gst_clock_id_unref);
+  gst_test_clock_crank (clock);
+  ids = NULL;
+  g_assert_true (gst_test_clock_timed_wait_for_multiple_pending_ids (clock, 1,
+          5000, &ids));
+  g_assert_cmpuint (gst_clock_id_get_time (ids->data), ==,
+      100 * GST_MSECOND + 200);
+  g_list_free_full (ids, (GDestroyNotify) gst_clock_id_unref);
+  g_assert_cmpint (gst_harness_push (r.out, pass_buffer (200, FALSE, 0.8f)),
+      ==, GST_FLOW_OK);
+  out = gst_harness_pull (r.out);
+  g_assert_cmpuint (dd_buffer_get_frame_meta (out)->timestamp_ns, ==, 200);
+  gst_buffer_unref (out);
+  gst_harness_push_event (r.out, gst_event_new_eos ());
+  gst_harness_push_event (r.pass1, gst_event_new_eos ());
+  GstEvent *ev;
+  while ((ev = gst_harness_pull_event (r.out))
+      && GST_EVENT_TYPE (ev) != GST_EVENT_EOS)
+    gst_event_unref (ev);
+  g_assert_nonnull (ev);
+  gst_event_unref (ev);
+  g_assert_cmpuint (gst_harness_buffers_in_queue (r.out), ==, 0);
+  guint64 incomplete;
+  g_object_get (r.out->element, "frames-incomplete", &incomplete, NULL);
+  g_assert_cmpuint (incomplete, ==, 1);
+  g_assert_cmpuint (ensembled (&r), ==, 2);
+  gst_object_unref (clock);
+  ensemble_rig_free (&r);
+}
+
 /* A flush forgets the frames waiting for passes: frame 0's untransformed
  * pass, flushed, never comes out; frame 1 does, and EOS follows. */
 static void
@@ -930,6 +1026,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/label/infer-matches-library", test_infer_matches_library);
   g_test_add_func ("/label/infer-bad-input", test_infer_bad_input);
+  g_test_add_func ("/label/infer-latency", test_infer_latency);
   g_test_add_func ("/label/shared-and-batched", test_shared_and_batched);
   g_test_add_func ("/label/batch-runs-what-waits", test_batch_runs_what_waits);
   g_test_add_func ("/label/ensemble-matches-by-identity",
@@ -939,6 +1036,8 @@ main (int argc, char **argv)
   g_test_add_func ("/label/ensemble-running-time-restarts",
       test_ensemble_running_time_restarts);
   g_test_add_func ("/label/ensemble-flush", test_ensemble_flush);
+  g_test_add_func ("/label/ensemble-live-timeout",
+      test_ensemble_live_timeout);
   g_test_add_func ("/label/label-matches-library", test_label_matches_library);
   g_test_add_func ("/label/corpus/slow-branch", test_corpus_slow_branch);
   g_test_add_func ("/label/corpus/many-frames", test_corpus_many_frames);
