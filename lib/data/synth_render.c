@@ -96,7 +96,7 @@ outline (cairo_t *cr, const dd_shape *s, double width, double alpha)
   cairo_restore (cr);
 }
 
-/* Hair and eyes. The hair is an ellipse like the head, shifted up (and
+/* Hair and face. The hair is an ellipse like the head, shifted up (and
  * away from the face in profile) and clipped to the head: a cap seen from
  * the front, nearly all of the head seen from behind. */
 static void
@@ -116,7 +116,22 @@ draw_head_details (cairo_t *cr, const dd_scene_person *p, const dd_figure *fig)
   cairo_clip (cr);
   dd_shape_path (&hair, cr);
   dd_paint_fill (&p->look.paint[DD_MATERIAL_HAIR], cr, 0, 0, fig->scale);
-  if (fig->face_forward > 0.2 && r >= 2.5) {
+  /* Every face keypoint the camera sees is drawn where it is labelled: the
+   * nose and ears a shade darker than the skin, the eyes dark. COCO's OKS
+   * wants the face's keypoints within a pixel or two at these sizes, which
+   * only something drawn there can give. */
+  const double *skin = p->look.paint[DD_MATERIAL_SKIN].rgb;
+  cairo_set_source_rgb (cr, 0.7 * skin[0], 0.62 * skin[1], 0.6 * skin[2]);
+  static const int features[] = { DD_KP_NOSE, DD_KP_LEFT_EAR, DD_KP_RIGHT_EAR };
+  for (size_t i = 0; i < G_N_ELEMENTS (features); i++) {
+    int k = features[i];
+    if (fig->kp_facing[k]) {
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, fig->kp[k][0], fig->kp[k][1], fmax (0.5, 0.16 * r), 0, 2 * M_PI);
+    }
+  }
+  cairo_fill (cr);
+  if (fig->face_forward > 0.2 && r >= 1.5) {
     cairo_set_source_rgb (cr, 0.08, 0.06, 0.05);
     for (int k = DD_KP_LEFT_EYE; k <= DD_KP_RIGHT_EYE; k++)
       if (fig->kp_facing[k]) {
