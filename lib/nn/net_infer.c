@@ -43,8 +43,8 @@ dd_net_is_output (const dd_net *net, int i)
   return 0;
 }
 
-static int
-reads (const dd_layer *l, const dd_layer *x)
+int
+dd_layer_reads (const dd_layer *l, const dd_layer *x)
 {
   for (int k = 0; k < l->n_inputs; k++)
     if (l->inputs[k] == x)
@@ -58,7 +58,7 @@ dd_net_sole_consumer (const dd_net *net, int i, dd_op op)
   if (net->n_consumers[i] != 1 || dd_net_is_output (net, i))
     return -1;
   for (int j = i + 1; j < net->n_layers; j++)
-    if (reads (&net->layers[j], &net->layers[i]))
+    if (dd_layer_reads (&net->layers[j], &net->layers[i]))
       return net->layers[j].op == op ? j : -1;
   return -1;
 }
@@ -80,7 +80,7 @@ residual_add (const dd_net *net, int i, int tail, int *other)
   if (o == 0 || !net->infer_of[o] || dd_net_is_output (net, o))
     return -1;
   for (int j = i; j < net->n_layers; j++)
-    if (j != add && reads (&net->layers[j], &net->layers[o]))
+    if (j != add && dd_layer_reads (&net->layers[j], &net->layers[o]))
       return -1;
   *other = o;
   return add;

@@ -13,15 +13,6 @@
 
 #include "nn/net_private.h"
 
-static int
-reads (const dd_layer *l, const dd_layer *x)
-{
-  for (int k = 0; k < l->n_inputs; k++)
-    if (l->inputs[k] == x)
-      return 1;
-  return 0;
-}
-
 /* Floats of scratch the backward of `l` writes besides the input's dy. */
 static size_t
 scratch_floats (const dd_layer *l, const dd_layer *in)
@@ -72,7 +63,7 @@ dd_net_input_grad (dd_net *net, char *err, size_t err_len)
   dd_layer *in = &net->run[0];
   size_t most = 1;
   for (int i = 1; i < net->n_run; i++)
-    if (reads (&net->run[i], in) && scratch_floats (&net->run[i], in) > most)
+    if (dd_layer_reads (&net->run[i], in) && scratch_floats (&net->run[i], in) > most)
       most = scratch_floats (&net->run[i], in);
   float *scratch = be->ops->alloc (be, most);
   if (!scratch) {
@@ -82,7 +73,7 @@ dd_net_input_grad (dd_net *net, char *err, size_t err_len)
   }
   in->dy = net->input_dy;
   for (int i = net->n_run - 1; i >= 1; i--)
-    if (reads (&net->run[i], in))
+    if (dd_layer_reads (&net->run[i], in))
       input_backward (be, &net->run[i], in, scratch);
   in->dy = NULL;
   be->ops->free (be, scratch);

@@ -102,6 +102,8 @@ int dd_net_build_tensors (dd_net *net, char *err, size_t err_len);
 int dd_net_input_grad (dd_net *net, char *err, size_t err_len);
 /* net_infer.c */
 int dd_net_is_output (const dd_net *net, int i);
+/* Whether layer l takes x as one of its inputs. */
+int dd_layer_reads (const dd_layer *l, const dd_layer *x);
 /* The index of the one layer that reads layer i, if it has an op of `op`
  * and layer i is needed nowhere else; otherwise -1. */
 int dd_net_sole_consumer (const dd_net *net, int i, dd_op op);
