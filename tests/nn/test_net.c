@@ -549,7 +549,7 @@ static void
 test_presets (void)
 {
   check_preset ("tiny", 5640, 1957888, 64, 64, 4);
-  check_preset ("small", 1700720, 697712640, 96, 128, 2);
+  check_preset ("small", 1738496, 439566336, 96, 128, 4);
   check_preset ("base", 13086008, 33160167424, 512, 512, 4);
 
   char err[512] = "";

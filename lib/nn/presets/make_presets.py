@@ -2,7 +2,7 @@
 """Writes the network presets tiny.json, small.json and base.json beside
 this script: CenterNet-style person detectors (centre heatmap, box size,
 centre offset, 17 keypoint heatmaps, keypoint offsets from the centre, all
-at stride 4, or 2 for small) on residual backbones of three sizes.
+at stride 4) on residual backbones of three sizes.
 
 The JSON files are what ddistill reads; this script is how they were made,
 kept so a change to an architecture is a change to a few lines here. Run it
@@ -138,14 +138,10 @@ def tiny():
 
 def small():
     # 96x128: the benchmarks' frames are 4:3 and 16:9, so a square input
-    # letterboxed a quarter of its pixels to padding. The heads sit at
-    # stride 2: at stride 4 the face's keypoints of a person 10-20 cells tall
-    # fell 3 frame pixels from their labels on training images as on
-    # validation ones, where COCO's OKS asks for about 2 (bench/RESULTS.md,
-    # "Detector").
+    # letterboxed a quarter of its pixels to padding.
     b = Builder(3, 96, 128)
-    s2 = b.conv_bn("backbone.stem1", "input", 24, 3, stride=2)         # stride 2
-    x = b.conv_bn("backbone.stem2", s2, 32, 3, stride=2)               # 4
+    x = b.conv_bn("backbone.stem1", "input", 24, 3, stride=2)          # 2
+    x = b.conv_bn("backbone.stem2", x, 32, 3, stride=2)                # 4
     s4 = b.basic_block("backbone.layer1.0", x, 32, 1)
     s8 = b.basic_block("backbone.layer2.0", s4, 64, 2)                 # 8
     s8 = b.basic_block("backbone.layer2.1", s8, 64, 1)
@@ -155,8 +151,7 @@ def small():
     x = up_merge(b, "neck.up1", s32, s16, 128, ("add", "bilinear"))   # 16
     x = up_merge(b, "neck.up2", x, s8, 64, ("add", "bilinear"))       # 8
     x = up_merge(b, "neck.up3", x, s4, 48, ("concat", "bilinear"))    # 4
-    x = up_merge(b, "neck.up4", x, s2, 32, ("concat", "bilinear"))    # 2
-    return b, b.heads(x, 32)
+    return b, b.heads(x, 48)
 
 
 def base():
