@@ -1,5 +1,6 @@
 #include "distill/heatmap_keypoints.h"
 
+#include "model/heatmap_peak.h"
 #include "model/heatmap_refine.h"
 
 #include <float.h>
@@ -25,17 +26,6 @@ dd_keypoint_peaks_clear (dd_keypoint_peaks *p)
   p->peaks = NULL;
 }
 
-static gboolean
-is_peak (const float *plane, int h, int w, int x, int y)
-{
-  float v = plane[(size_t) y * w + x];
-  for (int yy = MAX (y - 1, 0); yy <= MIN (y + 1, h - 1); yy++)
-    for (int xx = MAX (x - 1, 0); xx <= MIN (x + 1, w - 1); xx++)
-      if (plane[(size_t) yy * w + xx] > v)
-        return FALSE;
-  return TRUE;
-}
-
 void
 dd_keypoint_peaks_find (dd_keypoint_peaks *p, const dd_head_maps *maps,
     float threshold)
@@ -49,7 +39,8 @@ dd_keypoint_peaks_find (dd_keypoint_peaks *p, const dd_head_maps *maps,
     for (int y = 0; y < maps->h; y++)
       for (int x = 0; x < maps->w; x++) {
         float v = hm[(size_t) y * maps->w + x];
-        if (v >= threshold && v > 0.0f && is_peak (hm, maps->h, maps->w, x, y)) {
+        if (v >= threshold && v > 0.0f
+            && dd_heatmap_is_peak (hm, maps->h, maps->w, x, y)) {
           int at = y * maps->w + x;
           g_array_append_val (p->peaks, at);
         }

@@ -1,5 +1,6 @@
 #include "model/decode.h"
 
+#include "model/heatmap_peak.h"
 #include "model/heatmap_refine.h"
 
 #include <float.h>
@@ -22,19 +23,6 @@ typedef struct peak {
   size_t order;                 /* position in the map, for stable ties */
 } peak;
 
-/* Whether (x, y) holds the maximum of its 3x3 neighbourhood (ties count:
- * CenterNet keeps every cell equal to the max-pooled map). */
-static int
-is_peak (const float *plane, int h, int w, int x, int y)
-{
-  float v = plane[(size_t) y * w + x];
-  for (int yy = y - 1; yy <= y + 1; yy++)
-    for (int xx = x - 1; xx <= x + 1; xx++)
-      if (yy >= 0 && yy < h && xx >= 0 && xx < w && plane[(size_t) yy * w + xx] > v)
-        return 0;
-  return 1;
-}
-
 /* The peaks of `n_channels` planes at or above `threshold` (and above 0:
  * a plateau of zeros is nothing), in map order.
  * Returns the count (*out is NULL when there are none), -1 when out of
@@ -50,7 +38,8 @@ find_peaks (const float *planes, int n_channels, int h, int w, float threshold,
     for (int y = 0; y < h; y++)
       for (int x = 0; x < w; x++) {
         float v = planes[c * plane + (size_t) y * w + x];
-        if (!(v >= threshold && v > 0.0f) || !is_peak (planes + c * plane, h, w, x, y))
+        if (!(v >= threshold && v > 0.0f)
+            || !dd_heatmap_is_peak (planes + c * plane, h, w, x, y))
           continue;
         if (n == cap) {
           cap = cap ? 2 * cap : 64;
