@@ -178,6 +178,10 @@ score_model (experiment *x, const char *model_dir, const char *transforms,
 {
   dd_ensemble_params plain;
   dd_ensemble_params_init (&plain);
+  /* The default keypoint rule re-reads the (one pass's) heatmaps by
+   * lib/distill's rule, which is not the decoder's: own keeps the
+   * decoder's keypoints, so the identity pass is plain prediction. */
+  plain.keypoints = DD_ENSEMBLE_KEYPOINTS_OWN;
   dd_tta_predictor *p = dd_tta_predictor_new (model_dir, x->be, transforms,
       *transforms ? &x->rules : &plain, error);
   if (!p)
