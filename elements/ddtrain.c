@@ -27,7 +27,9 @@
  * queue of `queue-size` per pad, so decoding upstream overlaps training.
  * After each iteration a "ddtrain-progress" element message is posted
  * (iteration, iterations, lr, loss and its parts as the mean of the last 20
- * iterations, images-per-second, seconds-left, checkpointed, and the images
+ * iterations, images-per-second and seconds-left (0 and NaN until the
+ * second iteration since the element started: the first includes the
+ * pipeline's start-up), checkpointed, and the images
  * drawn so far from each stream, labeled-drawn and automatic-drawn). At the
  * end a "ddtrain-done" message (location, iteration, stopped-early: the
  * data ended first) and EOS are posted and upstream gets EOS. Should a

@@ -1,13 +1,13 @@
 /* `ddistill train --model tiny|small|base|NET.json --data labeled.json
  * [--extra auto.json --ratio 0.6 | --rho R] --iters N --batch B --lr 0.02
  * --out DIR`: trains the detector, resuming DIR's run when it has one. */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "idle_threads.h"
+#include "progress_text.h"
 #include "model/model_dir.h"
 #include "model/trainer.h"
 
@@ -35,19 +35,6 @@ typedef struct {
 } progress_state;
 
 static void
-format_duration (char *buf, size_t len, double s)
-{
-  if (!isfinite (s) || s < 0)
-    snprintf (buf, len, "?");
-  else if (s < 60)
-    snprintf (buf, len, "%.0fs", s);
-  else if (s < 3600)
-    snprintf (buf, len, "%dm%02ds", (int) s / 60, (int) s % 60);
-  else
-    snprintf (buf, len, "%dh%02dm", (int) s / 3600, (int) s % 3600 / 60);
-}
-
-static void
 show_progress (const dd_train_stats *s, void *user)
 {
   progress_state *p = user;
@@ -61,14 +48,15 @@ show_progress (const dd_train_stats *s, void *user)
   if (!due)
     return;
   p->last_print = now;
-  char eta[32];
-  format_duration (eta, sizeof eta, s->seconds_left);
+  char eta[32], rate[32];
+  dd_format_duration (eta, sizeof eta, s->seconds_left);
+  dd_format_rate (rate, sizeof rate, s->images_per_second);
   const dd_loss_parts *m = &s->mean;
   fprintf (stderr, "%siter %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  loss %.4f "
            "(center %.3f size %.3f offset %.3f kp %.3f kp-offset %.3f)  lr %.3g  "
-           "%.1f img/s  ETA %s%s", p->live ? "\r\033[K" : "", s->iteration,
+           "%s  ETA %s%s", p->live ? "\r\033[K" : "", s->iteration,
            s->iterations, m->total, m->center, m->size, m->offset, m->keypoint_heatmap,
-           m->keypoint_offset, s->lr, s->images_per_second, eta,
+           m->keypoint_offset, s->lr, rate, eta,
            p->live && !last ? "" : "\n");
 }
 

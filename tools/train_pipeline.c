@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "model/model_dir.h"
+#include "progress_text.h"
 
 gboolean
 dd_training_done (const char *out)
@@ -76,19 +77,6 @@ build (const dd_training *t, GError **error)
   return pipeline;
 }
 
-static void
-format_duration (char *buf, size_t len, double s)
-{
-  if (!isfinite (s) || s < 0)
-    snprintf (buf, len, "?");
-  else if (s < 60)
-    snprintf (buf, len, "%.0fs", s);
-  else if (s < 3600)
-    snprintf (buf, len, "%dm%02ds", (int) s / 60, (int) s % 60);
-  else
-    snprintf (buf, len, "%dh%02dm", (int) s / 3600, (int) s % 3600 / 60);
-}
-
 typedef struct {
   const dd_training *t;
   gboolean live;                /* a terminal: one line redrawn in place */
@@ -124,14 +112,15 @@ show (progress *p, const GstStructure *s)
     return;
   p->last_print = now;
   p->last_decile = decile;
-  char eta[32];
-  format_duration (eta, sizeof eta, left);
+  char eta[32], rate_text[32];
+  dd_format_duration (eta, sizeof eta, left);
+  dd_format_rate (rate_text, sizeof rate_text, rate);
   g_autofree char *mix = p->t->automatic
       ? g_strdup_printf ("  mix %" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT, labeled,
           automatic) : g_strdup ("");
   fprintf (stderr, "%s  %-9s iter %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "  loss "
-      "%.4f  lr %.3g  %.1f img/s  ETA %s%s%s", p->live ? "\r\033[K" : "", p->t->title,
-      it, its, loss, lr, rate, eta, mix, p->live && !last ? "" : "\n");
+      "%.4f  lr %.3g  %s  ETA %s%s%s", p->live ? "\r\033[K" : "", p->t->title,
+      it, its, loss, lr, rate_text, eta, mix, p->live && !last ? "" : "\n");
 }
 
 /* Runs the pipeline to EOS, showing progress; FALSE with the first error. */

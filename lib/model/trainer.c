@@ -56,7 +56,6 @@ typedef struct run {
   /* The last WINDOW iterations, for the progress line. */
   dd_loss_parts window[WINDOW];
   gint64 window_end_us[WINDOW];
-  gint64 start_us;
   gboolean stream_ended;        /* the stream had no image for a minibatch */
 } run;
 
@@ -477,10 +476,12 @@ report (run *r, int64_t iteration, int64_t first, int64_t end,
   r->window[slot] = *loss;
   r->window_end_us[slot] = now;
   int n = (int) MIN (iteration - first + 1, WINDOW);
-  /* The window starts where its oldest iteration started. */
-  gint64 since = n < WINDOW ? r->start_us
-      : r->window_end_us[(slot + 1) % WINDOW];
-  int counted = n < WINDOW ? n : WINDOW - 1;
+  /* The rate runs from the end of the window's oldest iteration, so the
+   * first iteration of a process, which also waited for the pipeline's
+   * first images, is never counted: its time is mostly start-up, and
+   * counting it made a resumed run report an ETA of hours. */
+  gint64 since = r->window_end_us[n < WINDOW ? 0 : (slot + 1) % WINDOW];
+  int counted = n - 1;
   dd_train_stats s = {
     .iteration = iteration + 1, .iterations = r->o->iterations, .first = first,
     .lr = dd_schedule_lr (&r->schedule, iteration),
@@ -497,7 +498,8 @@ report (run *r, int64_t iteration, int64_t first, int64_t end,
   double seconds = (now - since) / 1e6;
   double per_iteration = counted > 0 && seconds > 0.0 ? seconds / counted : 0.0;
   s.images_per_second = per_iteration > 0.0 ? r->o->batch / per_iteration : 0.0;
-  s.seconds_left = per_iteration * (double) (end - iteration - 1);
+  s.seconds_left = per_iteration > 0.0 ? per_iteration * (double) (end - iteration - 1)
+      : NAN;
   if (r->o->progress)
     r->o->progress (&s, r->o->user);
 }
@@ -531,7 +533,6 @@ train_loop (run *r, int64_t first, GError **error)
 {
   const dd_train_options *o = r->o;
   int64_t end = o->stop_after > 0 ? MIN (o->stop_after, o->iterations) : o->iterations;
-  r->start_us = g_get_monotonic_time ();
   for (int64_t it = first; it < end; it++) {
     dd_loss_parts loss;
     if (!one_iteration (r, it, &loss, error))

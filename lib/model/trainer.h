@@ -46,7 +46,9 @@ typedef struct dd_train_stats {
   float lr;
   dd_loss_parts loss;           /* this iteration's */
   dd_loss_parts mean;           /* the mean of the last (up to) 20 */
-  double images_per_second;     /* over those iterations */
+  /* Over those iterations, the process's first left out: 0 and NAN until
+   * its second iteration ends. */
+  double images_per_second;
   double seconds_left;
   gboolean checkpointed;        /* a checkpoint was written after it */
 } dd_train_stats;
