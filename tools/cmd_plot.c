@@ -30,11 +30,17 @@ score (JsonObject *model, const char *kind)
       "AP");
 }
 
-/* A run's curve as a line. */
+/* A run's curve as a line, once: experiments that share a run (small-b to
+ * small-e share their teacher) would otherwise draw it again under each
+ * name, hiding the first. `drawn` holds the run folders already drawn. */
 static void
-add_curve (dd_chart *c, const char *name, JsonObject *model, const char *kind)
+add_curve (dd_chart *c, const char *name, JsonObject *model, const char *kind,
+    GHashTable *drawn)
 {
   if (!model || !json_object_has_member (model, "curve"))
+    return;
+  const char *run = json_object_get_string_member_with_default (model, "run", NULL);
+  if (run && !g_hash_table_add (drawn, g_strdup (run)))
     return;
   JsonArray *curve = json_object_get_array_member (model, "curve");
   int n = (int) json_array_get_length (curve);
@@ -58,7 +64,7 @@ first_round (JsonObject *res)
 }
 
 static void
-curves (dd_chart *c, JsonObject *res, const char *kind)
+curves (dd_chart *c, JsonObject *res, const char *kind, GHashTable *drawn)
 {
   const char *exp = json_object_get_string_member (res, "experiment");
   JsonObject *r = first_round (res);
@@ -66,14 +72,14 @@ curves (dd_chart *c, JsonObject *res, const char *kind)
     return;
   g_autofree char *sup = g_strdup_printf ("%s: supervised", exp);
   g_autofree char *dis = g_strdup_printf ("%s: distilled", exp);
-  add_curve (c, sup, json_object_get_object_member (r, "teacher"), kind);
-  add_curve (c, dis, json_object_get_object_member (r, "student"), kind);
+  add_curve (c, sup, json_object_get_object_member (r, "teacher"), kind, drawn);
+  add_curve (c, dis, json_object_get_object_member (r, "student"), kind, drawn);
   JsonArray *baselines = json_object_get_array_member (res, "baselines");
   for (guint i = 0; i < json_array_get_length (baselines); i++) {
     JsonObject *b = json_array_get_object_element (baselines, i);
     g_autofree char *name = g_strdup_printf ("%s: %s", exp,
         json_object_get_string_member (b, "name"));
-    add_curve (c, name, b, kind);
+    add_curve (c, name, b, kind, drawn);
   }
 }
 
@@ -177,9 +183,11 @@ plot_kind (GPtrArray *results, const char *out, const char *kind, const char *pr
   dd_chart *st = dd_chart_new (t3, tx, ty);
   dd_chart_log_x (rho);
   dd_chart_diagonal (st);
+  g_autoptr (GHashTable) drawn = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
   for (guint i = 0; i < results->len; i++) {
     JsonObject *res = g_ptr_array_index (results, i);
-    curves (it, res, kind);
+    curves (it, res, kind, drawn);
     rho_points (rho, res, kind);
     student_teacher (st, res, kind);
   }
