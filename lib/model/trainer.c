@@ -468,8 +468,8 @@ save_checkpoint (run *r, int64_t step, GError **error)
 }
 
 static void
-report (run *r, int64_t iteration, int64_t first, int64_t end,
-        const dd_loss_parts *loss, gboolean checkpointed)
+report (run *r, int64_t iteration, int64_t first, const dd_loss_parts *loss,
+        gboolean checkpointed)
 {
   gint64 now = g_get_monotonic_time ();
   int slot = (int) ((iteration - first) % WINDOW);
@@ -498,8 +498,9 @@ report (run *r, int64_t iteration, int64_t first, int64_t end,
   double seconds = (now - since) / 1e6;
   double per_iteration = counted > 0 && seconds > 0.0 ? seconds / counted : 0.0;
   s.images_per_second = per_iteration > 0.0 ? r->o->batch / per_iteration : 0.0;
-  s.seconds_left = per_iteration > 0.0 ? per_iteration * (double) (end - iteration - 1)
-      : NAN;
+  /* To the run's end: stop_after is an interruption, not the end. */
+  s.seconds_left = per_iteration > 0.0
+      ? per_iteration * (double) (r->o->iterations - iteration - 1) : NAN;
   if (r->o->progress)
     r->o->progress (&s, r->o->user);
 }
@@ -540,7 +541,7 @@ train_loop (run *r, int64_t first, GError **error)
     gboolean checkpoint = (it + 1) % o->checkpoint_every == 0 || it + 1 == end;
     if (checkpoint && !save_checkpoint (r, it + 1, error))
       return FALSE;
-    report (r, it, first, end, &loss, checkpoint);
+    report (r, it, first, &loss, checkpoint);
   }
   return end < o->iterations || save_model (r, error);
 }

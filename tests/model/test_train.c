@@ -45,6 +45,7 @@ typedef struct {
   char *checkpoint;             /* path, and its bytes at the last checkpoint */
   GBytes *saved;
   int64_t last_iteration;
+  double last_seconds_left;
 } recorder;
 
 static void
@@ -54,6 +55,7 @@ record (const dd_train_stats *s, void *user)
   g_array_append_val (r->losses, s->loss.total);
   g_array_append_val (r->parts, s->loss);
   r->last_iteration = s->iteration;
+  r->last_seconds_left = s->seconds_left;
   /* A process's first iteration includes its start-up: no rate yet. */
   if (s->iteration == s->first + 1) {
     g_assert_cmpfloat (s->images_per_second, ==, 0.0);
@@ -185,6 +187,8 @@ test_resume_is_exact (void)
   o.stop_after = 12;
   train_ok (&o);
   g_assert_cmpint (first.last_iteration, ==, 12);
+  /* Stopping is an interruption: the time left is the whole run's. */
+  g_assert_cmpfloat (first.last_seconds_left, >, 0.0);
   g_autofree char *model = g_build_filename (sliced, DD_MODEL_WEIGHTS, NULL);
   g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));
   o.stop_after = 0;
