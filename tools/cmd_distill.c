@@ -4,6 +4,7 @@
 #include <gst/gst.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -59,6 +60,7 @@ typedef struct {
   char *labeled_json;
   dd_coco_dataset *labeled, *val, *corpus, *truth;
   char *corpus_json, *corpus_images;
+  char *network;                /* SHA-256 of the model's JSON at its input size */
 } experiment;
 
 static int
@@ -83,6 +85,32 @@ find_split (const experiment *x, const char *name, const char *role, GError **er
   if (!s)
     g_prefix_error (error, "%s: ", x->e->source);
   return s;
+}
+
+/* Runs are named by the network's content, not the spec's model name, so
+ * that an edited preset (or the spec pointed at another file) starts new
+ * runs instead of reusing the old network's. */
+static gboolean
+fingerprint_network (experiment *x, GError **error)
+{
+  char err[1024];
+  dd_detector *det = dd_detector_load (x->e->model, err, sizeof err);
+  if (!det) {
+    g_set_error (error, DD_EXPERIMENT_ERROR, 0, "%s: model: %s", x->e->source, err);
+    return FALSE;
+  }
+  int h = x->e->size, w = x->e->size;
+  if (h == 0)
+    dd_net_default_size (det->net, &h, &w);
+  char *text = dd_model_json_text (det, h, w);
+  dd_detector_free (det);
+  if (!text) {
+    g_set_error (error, DD_EXPERIMENT_ERROR, 0, "%s: out of memory", x->e->model);
+    return FALSE;
+  }
+  x->network = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  free (text);
+  return TRUE;
 }
 
 /* ---- Data -------------------------------------------------------------------- */
@@ -248,9 +276,9 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
     char **model_dir, GError **error)
 {
   const dd_experiment *e = x->e;
-  g_autofree char *what = g_strdup_printf ("model=%s size=%d seed=%" G_GUINT64_FORMAT
+  g_autofree char *what = g_strdup_printf ("network=%s size=%d seed=%" G_GUINT64_FORMAT
       " labeled=%s automatic=%s iterations=%" G_GINT64_FORMAT " batch=%d lr=%g "
-      "ratio=%g rho=%g", e->model, e->size, e->seed, t->labeled,
+      "ratio=%g rho=%g", x->network, e->size, e->seed, t->labeled,
       t->automatic ? t->automatic : "-", t->phase.iterations, t->phase.batch,
       t->phase.lr, t->automatic ? t->phase.ratio : 0, t->automatic ? t->phase.rho : 0);
   g_autofree char *hash = short_hash (what);
@@ -623,6 +651,7 @@ experiment_clear (experiment *x)
   g_free (x->labeled_json);
   g_free (x->corpus_json);
   g_free (x->corpus_images);
+  g_free (x->network);
   dd_coco_dataset_free (x->labeled);
   dd_coco_dataset_free (x->val);
   dd_coco_dataset_free (x->corpus);
@@ -688,7 +717,8 @@ dd_cmd_distill (int argc, char **argv)
     g_prefix_error (&error, "%s: ensemble: ", e->source);
   } else if (!(x.be = dd_backend_new (x.device, err, sizeof err))) {
     g_set_error (&error, DD_EXPERIMENT_ERROR, 0, "device '%s': %s", x.device, err);
-  } else if (prepare_data (&x, data, &error) && open_sets (&x, &error)
+  } else if (fingerprint_network (&x, &error) && prepare_data (&x, data, &error)
+      && open_sets (&x, &error)
       && (results = run_experiment (&x, &error)) && write_results (&x, results, &error)) {
     status = 0;
   }

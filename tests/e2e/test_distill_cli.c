@@ -3,7 +3,8 @@
  * table's rows, the automatic labels and their thresholds, the curve
  * points), the student trained (its loss fell), a second run in the same
  * folder that reuses every step and prints the same table, and `ddistill
- * plot` on the results. Usage and spec errors get their exit status.
+ * plot` on the results; runs named by their network's content. Usage
+ * and spec errors get their exit status.
  * argv[1] is the ddistill program. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -232,6 +233,56 @@ test_video_frames (void)
   g_object_unref (parser);
 }
 
+/* The test spec with its model replaced by `model` (a network file). */
+static char *
+spec_with_model (const char *name, const char *model)
+{
+  g_autofree char *spec = g_build_filename (tmp_dir, name, NULL);
+  g_autofree char *text = g_strdup_printf ("{\"name\": \"%s\", \"benchmark\": "
+      "\"test\", \"model\": \"%s\", \"size\": 32, \"seed\": 1, \"labeled\": "
+      "\"labeled-35\", \"unlabeled\": \"labeled-80\", \"val\": \"val\", "
+      "\"teacher\": {\"iterations\": 40, \"batch\": 4}, \"student\": "
+      "{\"iterations\": 60, \"batch\": 4}, \"transforms\": "
+      "\"factors=0.75,1,1.25,flip\", \"ensemble\": "
+      "\"boxes=identity,keypoints=average\", \"curve_points\": 3}", name, model);
+  g_assert_true (g_file_set_contents (spec, text, -1, NULL));
+  return g_steal_pointer (&spec);
+}
+
+/* Runs are named by the network's content: the end-to-end teacher's own
+ * model.json under another path finds that run again, and the same
+ * network edited trains a new one. */
+static void
+test_runs_named_by_network (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
+  g_autofree char *results = g_build_filename (out, "test", "results.json", NULL);
+  JsonParser *parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, results, NULL));
+  JsonObject *r = json_array_get_object_element (json_object_get_array_member (
+          json_node_get_object (json_parser_get_root (parser)), "rounds"), 0);
+  g_autofree char *same = g_build_filename (json_object_get_string_member (
+          object (r, "teacher"), "run"), "model.json", NULL);
+  g_object_unref (parser);
+  g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL;
+  g_autofree char *spec1 = spec_with_model ("same-network.json", same);
+  g_assert_cmpint (run (&o1, &e1, "distill", "--spec", spec1, "--out", out, NULL), ==, 0);
+  g_assert_nonnull (strstr (e1, "teacher   done before"));
+
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (same, &text, NULL, NULL));
+  char *name = strstr (text, "\"name\": \"tiny\"");
+  g_assert_nonnull (name);
+  g_autofree char *edited_text = g_strdup_printf ("%.*s\"name\": \"tiny-edited\"%s",
+      (int) (name - text), text, name + strlen ("\"name\": \"tiny\""));
+  g_autofree char *edited = g_build_filename (tmp_dir, "edited.json", NULL);
+  g_assert_true (g_file_set_contents (edited, edited_text, -1, NULL));
+  g_autofree char *spec2 = spec_with_model ("edited-network.json", edited);
+  g_assert_cmpint (run (&o2, &e2, "distill", "--spec", spec2, "--out", out, NULL), ==, 0);
+  g_assert_null (strstr (e2, "done before"));
+  g_assert_nonnull (strstr (e2, "teacher   iter 40/40"));
+}
+
 static void
 test_usage (void)
 {
@@ -280,6 +331,7 @@ main (int argc, char **argv)
   g_test_add_func ("/distill/usage", test_usage);
   g_test_add_func ("/distill/end-to-end", test_distill);
   g_test_add_func ("/distill/video-frames", test_video_frames);
+  g_test_add_func ("/distill/runs-named-by-network", test_runs_named_by_network);
   int status = g_test_run ();
   remove_tree (tmp_dir);
   g_free (tmp_dir);
