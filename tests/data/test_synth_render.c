@@ -349,6 +349,44 @@ test_kit_shows_facing (void)
   g_free (scene);
 }
 
+/* The eyes of a person facing us are marks the camera can keep. The 3x3
+ * pixels around each eye darken by 3.6 pixels' worth (the eye, pi x
+ * 0.75^2, with the nose and hair at its edge); with the 0.45-pixel dots
+ * the blur and JPEG lost, 1.5. */
+static void
+test_eyes_drawn_large_enough (void)
+{
+  dd_scene *scene = g_new0 (dd_scene, 1);
+  scene->style = dd_style_get (DD_STYLE_SIMILAR);
+  scene->width = 200;
+  scene->height = 150;
+  scene->n_people = 1;
+  place (scene, 0, 0, 100, 120, 0.5);
+  dd_frame_truth *truth = g_new (dd_frame_truth, 1);
+  dd_render_options raw = { .raw = TRUE };
+  cairo_surface_t *frame = dd_synth_render (scene, 0, 0, &raw, truth);
+  const double *skin = scene->people[0].look.paint[DD_MATERIAL_SKIN].rgb;
+  const float *kp = label_of (truth, 0)->keypoints;
+  for (int k = DD_KP_LEFT_EYE; k <= DD_KP_RIGHT_EYE; k++) {
+    g_assert_cmpfloat (kp[3 * k + 2], ==, 2);
+    /* Darkening from skin towards the eyes' near-black, in pixels,
+     * over the 3x3 pixels around the keypoint (the green channel). */
+    double skin_g = 255 * skin[1], eye_g = 255 * 0.04, covered = 0;
+    int cx = (int) floor (kp[3 * k]), cy = (int) floor (kp[3 * k + 1]);
+    for (int y = cy - 1; y <= cy + 1; y++)
+      for (int x = cx - 1; x <= cx + 1; x++) {
+        int rgb[3];
+        rgb_at (frame, x, y, rgb);
+        covered += CLAMP ((skin_g - rgb[1]) / (skin_g - eye_g), 0.0, 1.0);
+      }
+    g_test_message ("eye %d: %.2f pixels covered", k, covered);
+    g_assert_cmpfloat (covered, >, 2.5);
+  }
+  cairo_surface_destroy (frame);
+  g_free (truth);
+  g_free (scene);
+}
+
 /* The same scene and frame give the same pixels; the sensor noise of
  * another frame does not. */
 static void
@@ -389,5 +427,6 @@ main (int argc, char **argv)
   g_test_add_func ("/synth/render/hand-made-scene", test_hand_made_scene);
   g_test_add_func ("/synth/render/repeatable", test_render_repeatable);
   g_test_add_func ("/synth/render/kit-shows-facing", test_kit_shows_facing);
+  g_test_add_func ("/synth/render/eyes-drawn-large-enough", test_eyes_drawn_large_enough);
   return g_test_run ();
 }
