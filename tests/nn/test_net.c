@@ -549,7 +549,7 @@ static void
 test_presets (void)
 {
   check_preset ("tiny", 5640, 1957888, 64, 64);
-  check_preset ("small", 1738496, 439566336, 96, 128);
+  check_preset ("small", 1702960, 962764800, 160, 192);
   check_preset ("base", 13086008, 33160167424, 512, 512);
 
   char err[512] = "";
