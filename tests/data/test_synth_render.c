@@ -220,14 +220,22 @@ label_of (const dd_frame_truth *truth, int person)
   return NULL;
 }
 
-static void
-test_hand_made_scene (void)
+/* A 200x150 scene of the similar style for `n_people` placed by hand. */
+static dd_scene *
+empty_scene (int n_people)
 {
   dd_scene *scene = g_new0 (dd_scene, 1);
   scene->style = dd_style_get (DD_STYLE_SIMILAR);
   scene->width = 200;
   scene->height = 150;
-  scene->n_people = 4;
+  scene->n_people = n_people;
+  return scene;
+}
+
+static void
+test_hand_made_scene (void)
+{
+  dd_scene *scene = empty_scene (4);
   place (scene, 0, 0, 50, 110, 0.5);            /* facing us, legs hidden */
   place (scene, 1, M_PI, 120, 110, 0.5);        /* seen from behind */
   place (scene, 2, 0, 196, 110, 0.5);           /* half out on the right */
@@ -316,11 +324,7 @@ torso_point (const dd_frame_truth *truth, int i, double a, double b, double xy[2
 static void
 test_kit_shows_facing (void)
 {
-  dd_scene *scene = g_new0 (dd_scene, 1);
-  scene->style = dd_style_get (DD_STYLE_SIMILAR);
-  scene->width = 200;
-  scene->height = 150;
-  scene->n_people = 2;
+  dd_scene *scene = empty_scene (2);
   place (scene, 0, 0, 60, 120, 0.5);            /* facing us */
   place (scene, 1, M_PI, 140, 120, 0.5);        /* seen from behind */
   dd_frame_truth *truth = g_new (dd_frame_truth, 1);
@@ -356,11 +360,7 @@ test_kit_shows_facing (void)
 static void
 test_eyes_drawn_large_enough (void)
 {
-  dd_scene *scene = g_new0 (dd_scene, 1);
-  scene->style = dd_style_get (DD_STYLE_SIMILAR);
-  scene->width = 200;
-  scene->height = 150;
-  scene->n_people = 1;
+  dd_scene *scene = empty_scene (1);
   place (scene, 0, 0, 100, 120, 0.5);
   dd_frame_truth *truth = g_new (dd_frame_truth, 1);
   dd_render_options raw = { .raw = TRUE };
