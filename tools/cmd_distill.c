@@ -4,7 +4,6 @@
 #include <gst/gst.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -60,7 +59,7 @@ typedef struct {
   char *labeled_json;
   dd_coco_dataset *labeled, *val, *corpus, *truth;
   char *corpus_json, *corpus_images;
-  char *network;                /* SHA-256 of the model's JSON at its input size */
+  char *network;                /* dd_model_network_sha256 at the runs' input size */
 } experiment;
 
 static int
@@ -102,15 +101,11 @@ fingerprint_network (experiment *x, GError **error)
   int h = x->e->size, w = x->e->size;
   if (h == 0)
     dd_net_default_size (det->net, &h, &w);
-  char *text = dd_model_json_text (det, h, w);
+  x->network = dd_model_network_sha256 (det, h, w);
   dd_detector_free (det);
-  if (!text) {
+  if (!x->network)
     g_set_error (error, DD_EXPERIMENT_ERROR, 0, "%s: out of memory", x->e->model);
-    return FALSE;
-  }
-  x->network = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
-  free (text);
-  return TRUE;
+  return x->network != NULL;
 }
 
 /* ---- Data -------------------------------------------------------------------- */

@@ -118,6 +118,17 @@ dd_model_json_text (const dd_detector *det, int height, int width)
   return b.data;
 }
 
+char *
+dd_model_network_sha256 (const dd_detector *det, int height, int width)
+{
+  char *text = dd_model_json_text (det, height, width);
+  if (!text)
+    return NULL;
+  char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  free (text);
+  return sha;
+}
+
 int
 dd_model_dir_save (const dd_detector *det, const char *checkpoint, const char *dir,
                    int height, int width, char *err, size_t err_len)

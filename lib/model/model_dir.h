@@ -35,6 +35,11 @@ dd_detector *dd_model_dir_open (const char *dir, dd_backend *be, int batch,
  * replaced by the given ones. NULL when out of memory. */
 char *dd_model_json_text (const dd_detector *det, int height, int width);
 
+/* The SHA-256 (hex) of that text: what names a network in a run's
+ * train.json and in `ddistill distill`'s run folders. Free with g_free;
+ * NULL when out of memory. */
+char *dd_model_network_sha256 (const dd_detector *det, int height, int width);
+
 /* Writes DIR/model.json (input size height x width) and
  * DIR/model.safetensors (the model part of `checkpoint`, a checkpoint of
  * `det`'s network), each atomically. Uses det's backend. */

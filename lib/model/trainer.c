@@ -225,17 +225,15 @@ static JsonNode *
 describe_run (run *r, GError **error)
 {
   const dd_train_options *o = r->o;
-  g_autofree char *network = dd_model_json_text (r->det, r->height, r->width);
+  g_autofree char *network_sha = dd_model_network_sha256 (r->det, r->height, r->width);
   /* A stream stands for its data by its name. */
   g_autofree char *data_sha = o->stream ? g_strdup (o->stream_id ? o->stream_id : "stream")
       : file_sha256 (o->data, error);
   g_autofree char *extra_sha = o->extra && !o->stream && data_sha
       ? file_sha256 (o->extra, error) : NULL;
-  if (!network || !data_sha || (o->extra && !o->stream && !extra_sha))
+  if (!network_sha || !data_sha || (o->extra && !o->stream && !extra_sha))
     return NULL;
   gboolean mixed = o->stream ? o->stream_automatic : o->extra != NULL;
-  g_autofree char *network_sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
-                                                                network, -1);
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "network_sha256");
