@@ -1,5 +1,6 @@
 /* The parts of a progress line that several commands print alike. */
-#pragma once
+#ifndef DD_TOOLS_PROGRESS_TEXT_H
+#define DD_TOOLS_PROGRESS_TEXT_H
 
 #include <stddef.h>
 
@@ -9,3 +10,5 @@ void dd_format_duration (char *buf, size_t len, double seconds);
 
 /* "139.0 img/s"; "? img/s" while no rate is known yet (not above 0). */
 void dd_format_rate (char *buf, size_t len, double images_per_second);
+
+#endif
