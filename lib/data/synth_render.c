@@ -294,10 +294,9 @@ keypoint_visibility (const dd_scene *scene, const draw_list *dl, int person,
     const dd_figure *fig, int k)
 {
   double x = fig->kp[k][0], y = fig->kp[k][1];
-  if (!(x >= 0 && x < scene->width && y >= 0 && y < scene->height))
+  if (!(x >= 0 && x < scene->width && y >= 0 && y < scene->height)
+      || !fig->kp_facing[k])
     return 0;
-  if (!fig->kp_facing[k])
-    return 1;
   dd_body_part owners[2];
   int n = dd_figure_keypoint_owners (fig, k, owners);
   int last = 0;
@@ -307,6 +306,12 @@ keypoint_visibility (const dd_scene *scene, const draw_list *dl, int person,
     if (dd_shape_contains (dl->prims[i].shape, x, y))
       return 1;
   return 2;
+}
+
+double
+dd_synth_keypoint_min_area (const dd_scene *scene)
+{
+  return scene->width * (double) scene->height / 300.0;
 }
 
 /* False when no part of the person is in the frame. */
@@ -342,6 +347,8 @@ label_person (const dd_scene *scene, const draw_list *dl, int person,
   l->bbox[2] = x1 - x0;
   l->bbox[3] = y1 - y0;
   l->area = area;
+  if (area < dd_synth_keypoint_min_area (scene))
+    return true;
   for (int k = 0; k < DD_KP_COUNT; k++) {
     int v = keypoint_visibility (scene, dl, person, fig, k);
     l->keypoints[3 * k] = v ? (float) fig->kp[k][0] : 0;

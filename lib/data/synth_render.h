@@ -2,15 +2,22 @@
  *
  * People and occluders are drawn far to near (body parts too, within a
  * person), over the background, then the camera effects are applied. The
- * labels come from the same shapes: a keypoint outside the frame has v = 0
- * (and x = y = 0, as COCO); one on the far side of the head, or covered by
- * anything drawn after the body parts it lies on (another person, an
- * occluder, the person's own arm or torso) has v = 1; otherwise v = 2. The
- * box is the figure's drawn extent, occluded parts included, clipped to
- * the frame (and, where the frame cuts the figure, to the pixels it still
- * covers); the area is the number of frame pixels the figure covers,
+ * labels come from the same shapes: a keypoint outside the frame, or a
+ * face keypoint on the far side of the head, has v = 0 (and x = y = 0, as
+ * COCO); one covered by anything drawn after the body parts it lies on
+ * (another person, an occluder, the person's own arm or torso) has v = 1;
+ * otherwise v = 2. COCO's annotators mark the eyes, ears and nose only
+ * where they see them: no one can place the eyes of a head seen from
+ * behind, and labelling them there asked the detector to guess them, left
+ * from right, from the kit alone.
+ *
+ * The box is the figure's drawn extent, occluded parts included, clipped
+ * to the frame (and, where the frame cuts the figure, to the pixels it
+ * still covers); the area is the number of frame pixels the figure covers,
  * occluded parts included, so it measures the person's size as OKS needs.
- * A person who covers less than one pixel of the frame gets no label.
+ * A person who covers less than one pixel of the frame gets no label; one
+ * who covers less than dd_synth_keypoint_min_area gets a box and no
+ * keypoints (all v = 0).
  */
 #ifndef DD_DATA_SYNTH_RENDER_H
 #define DD_DATA_SYNTH_RENDER_H
@@ -20,6 +27,15 @@
 
 #include "data/image.h"
 #include "data/synth_scene.h"
+
+/* The fewest frame pixels a person must cover to have keypoints labelled:
+ * 1/300 of the frame, COCO's small-object bound (32 x 32 pixels of a
+ * 640 x 480 image) at the frame's size. COCO gives keypoints only to
+ * people above it (pycocotools has no "small" range for keypoints); below
+ * it, at these frame sizes, a person is a sliver at the frame's edge or
+ * a few pixels tall, and OKS would want their joints within a fraction of
+ * a pixel. */
+double dd_synth_keypoint_min_area (const dd_scene *scene);
 
 /* Padding is zeroed: labels compare with memcmp. */
 typedef struct dd_person_label {
