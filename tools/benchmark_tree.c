@@ -24,6 +24,8 @@ dd_benchmark_tree_open (const char *spec_name, const char *dir, GError **error)
     fprintf (stderr, "ddistill distill: generating the '%s' benchmark into %s\n",
         spec->name, dir);
     ok = dd_bench_generate (spec, dir, spec->seed, show, NULL, error);
+  } else {
+    ok = dd_bench_check_tree (dir, error);
   }
   dd_benchmark_tree *t = NULL;
   if (ok) {

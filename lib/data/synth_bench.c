@@ -331,18 +331,46 @@ generate_videos (const dd_spec *spec, const dd_split *split, const char *dir,
   return ok;
 }
 
-/* spec.json: the spec as read, with the seed actually used. */
+/* spec.json: the spec as read, with the seed actually used and the
+ * generator's version. */
 static gboolean
 write_spec (const dd_spec *spec, const char *dir, uint64_t seed, GError **error)
 {
   JsonNode *copy = json_node_copy (spec->json);
-  json_object_set_int_member (json_node_get_object (copy), "seed", (gint64) seed);
+  JsonObject *o = json_node_get_object (copy);
+  json_object_set_int_member (o, "seed", (gint64) seed);
+  json_object_set_int_member (o, "generator_version", DD_SYNTH_GENERATOR_VERSION);
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   json_generator_set_pretty (gen, TRUE);
   json_generator_set_root (gen, copy);
   json_node_unref (copy);
   g_autofree char *path = g_build_filename (dir, "spec.json", NULL);
   return json_generator_to_file (gen, path, error);
+}
+
+gboolean
+dd_bench_check_tree (const char *dir, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, "spec.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_file (parser, path, error))
+    return FALSE;
+  JsonNode *root = json_parser_get_root (parser);
+  gint64 version = 0;
+  if (root && JSON_NODE_HOLDS_OBJECT (root))
+    version = json_object_get_int_member_with_default (
+        json_node_get_object (root), "generator_version", 0);
+  if (version == DD_SYNTH_GENERATOR_VERSION)
+    return TRUE;
+  g_autofree char *made = version > 0
+      ? g_strdup_printf ("version %" G_GINT64_FORMAT, version)
+      : g_strdup ("a generator from before versions were recorded");
+  g_set_error (error, DD_SPEC_ERROR, DD_SPEC_ERROR_FIELD,
+      "%s: generator_version: this benchmark was made by %s, and this "
+      "ddistill generates version %d, whose images or labels differ; remove "
+      "the folder to generate it again, or use another one", path, made,
+      DD_SYNTH_GENERATOR_VERSION);
+  return FALSE;
 }
 
 gboolean

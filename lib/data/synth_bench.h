@@ -2,6 +2,7 @@
  *
  * The tree, under DIR:
  *   spec.json                       the spec, with the seed it was made with
+ *                                   and the generator's version
  *   <split>/images/NNNNNN.jpg       stills of an image split
  *   <split>.json                    COCO: images and people
  *   unlabeled-120.json              (a hidden_truth split) images only ...
@@ -56,6 +57,17 @@ void dd_bench_add_person_category (dd_coco_dataset *ds);
 /* Adds the people of `truth` as annotations of image `image_id`. */
 void dd_bench_add_truth (dd_coco_dataset *ds, int64_t image_id,
     const dd_frame_truth *truth);
+
+/* What the generator draws and labels, as a number each tree records in
+ * its spec.json. Raise it with every change that alters a generated image
+ * or label: a tree made before is then refused (dd_bench_check_tree)
+ * rather than mixed with runs that expect the new one. Trees from before
+ * versions were recorded have none. */
+#define DD_SYNTH_GENERATOR_VERSION 1
+
+/* Checks that the tree under `dir` was made by this generator; the error
+ * names DIR/spec.json, the version it records and this one. */
+gboolean dd_bench_check_tree (const char *dir, GError **error);
 
 /* Writes the whole tree under `dir` (created if missing). */
 gboolean dd_bench_generate (const dd_spec *spec, const char *dir,

@@ -339,8 +339,11 @@ read_split (reader *r, JsonObject *root, JsonNode *node, dd_spec *spec,
 static gboolean
 read_spec (reader *r, JsonObject *root, dd_spec *spec, GError **error)
 {
+  /* generator_version is what a tree's spec.json adds (synth_bench.h):
+   * such a file reads back as the spec it was made from. */
   static const char *const known[] = { "name", "description", "seed",
-    "image_format", "jpeg_quality", "people", "styles", "splits", NULL };
+    "image_format", "jpeg_quality", "people", "styles", "splits",
+    "generator_version", NULL };
   gint64 seed = 1, quality = 92;
   if (!check_members (r, root, known, error)
       || !get_string (r, root, "name", TRUE, &spec->name, error)

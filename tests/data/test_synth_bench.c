@@ -217,6 +217,39 @@ test_sidecar_frames (void)
   dd_coco_dataset_free (ds);
 }
 
+/* A tree's spec.json records the generator's version and reads back as
+ * its spec; a tree that records another version, or none, is refused,
+ * naming its spec.json and the version. */
+static void
+test_tree_of_another_generator_refused (void)
+{
+  GError *error = NULL;
+  g_assert_true (dd_bench_check_tree (fx.a, &error));
+  g_assert_no_error (error);
+  g_autofree char *made = path_in (fx.a, "spec.json");
+  dd_spec *again = dd_spec_load (made, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (again->n_splits, ==, fx.spec->n_splits);
+  dd_spec_free (again);
+
+  g_autofree char *dir = g_dir_make_tmp ("ddistill-synth-old-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *spec = path_in (dir, "spec.json");
+  g_autofree char *newer = g_strdup_printf ("{\"name\": \"test\", "
+      "\"generator_version\": %d}", DD_SYNTH_GENERATOR_VERSION + 1);
+  const char *contents[] = { newer, "{\"name\": \"test\"}" };
+  for (size_t i = 0; i < G_N_ELEMENTS (contents); i++) {
+    g_assert_true (g_file_set_contents (spec, contents[i], -1, NULL));
+    g_assert_false (dd_bench_check_tree (dir, &error));
+    g_assert_error (error, DD_SPEC_ERROR, DD_SPEC_ERROR_FIELD);
+    g_assert_nonnull (strstr (error->message, spec));
+    g_assert_nonnull (strstr (error->message, "generator_version"));
+    g_clear_error (&error);
+  }
+  g_remove (spec);
+  g_remove (dir);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -249,6 +282,8 @@ main (int argc, char **argv)
   g_test_add_func ("/synth/bench/image-made-alone", test_image_made_alone);
   g_test_add_func ("/synth/bench/tree-contents", test_tree_contents);
   g_test_add_func ("/synth/bench/sidecar-frames", test_sidecar_frames);
+  g_test_add_func ("/synth/bench/tree-of-another-generator-refused",
+      test_tree_of_another_generator_refused);
   int status = g_test_run ();
   remove_tree (fx.a);
   remove_tree (fx.b);
