@@ -25,7 +25,14 @@ dd_benchmark_tree_open (const char *spec_name, const char *dir, GError **error)
         spec->name, dir);
     ok = dd_bench_generate (spec, dir, spec->seed, show, NULL, error);
   } else {
-    ok = dd_bench_check_tree (dir, error);
+    g_autoptr (GError) stale = NULL;
+    ok = dd_bench_check_tree (dir, &stale);
+    /* The runs and labels beside it are keyed by split names, not by
+     * what the tree holds: generating it again there would reuse them. */
+    if (!ok)
+      g_set_error (error, stale->domain, stale->code, "%s; the runs and "
+          "labels beside it were made from it, so use another --out",
+          stale->message);
   }
   dd_benchmark_tree *t = NULL;
   if (ok) {

@@ -356,20 +356,29 @@ dd_bench_check_tree (const char *dir, GError **error)
   if (!json_parser_load_from_file (parser, path, error))
     return FALSE;
   JsonNode *root = json_parser_get_root (parser);
-  gint64 version = 0;
-  if (root && JSON_NODE_HOLDS_OBJECT (root))
-    version = json_object_get_int_member_with_default (
-        json_node_get_object (root), "generator_version", 0);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, DD_SPEC_ERROR, DD_SPEC_ERROR_FIELD,
+        "%s: not a benchmark's spec (a JSON object)", path);
+    return FALSE;
+  }
+  JsonNode *member = json_object_get_member (json_node_get_object (root),
+      "generator_version");
+  if (member && !(JSON_NODE_HOLDS_VALUE (member)
+          && json_node_get_value_type (member) == G_TYPE_INT64)) {
+    g_set_error (error, DD_SPEC_ERROR, DD_SPEC_ERROR_FIELD,
+        "%s: generator_version: not an integer", path);
+    return FALSE;
+  }
+  gint64 version = member ? json_node_get_int (member) : 0;
   if (version == DD_SYNTH_GENERATOR_VERSION)
     return TRUE;
-  g_autofree char *made = version > 0
+  g_autofree char *made = member
       ? g_strdup_printf ("version %" G_GINT64_FORMAT, version)
       : g_strdup ("a generator from before versions were recorded");
   g_set_error (error, DD_SPEC_ERROR, DD_SPEC_ERROR_FIELD,
       "%s: generator_version: this benchmark was made by %s, and this "
-      "ddistill generates version %d, whose images or labels differ; remove "
-      "the folder to generate it again, or use another one", path, made,
-      DD_SYNTH_GENERATOR_VERSION);
+      "ddistill generates version %d, whose images or labels differ", path,
+      made, DD_SYNTH_GENERATOR_VERSION);
   return FALSE;
 }
 
@@ -377,8 +386,17 @@ gboolean
 dd_bench_generate (const dd_spec *spec, const char *dir, uint64_t seed,
     dd_bench_progress progress, void *user, GError **error)
 {
+  /* Files of another generator's tree would be left beside the new ones. */
+  g_autofree char *earlier = g_build_filename (dir, "spec.json", NULL);
+  g_autoptr (GError) stale = NULL;
+  if (g_file_test (earlier, G_FILE_TEST_EXISTS)
+      && !dd_bench_check_tree (dir, &stale)) {
+    g_set_error (error, stale->domain, stale->code, "%s; remove the folder, "
+        "or generate into another", stale->message);
+    return FALSE;
+  }
   g_autofree char *hidden = g_build_filename (dir, "hidden", NULL);
-  if (!make_dir (hidden, error) || !write_spec (spec, dir, seed, error))
+  if (!make_dir (hidden, error))
     return FALSE;
   dd_coco_dataset **made = g_new0 (dd_coco_dataset *, spec->n_splits);
   gboolean ok = TRUE;
@@ -400,5 +418,7 @@ dd_bench_generate (const dd_spec *spec, const char *dir, uint64_t seed,
   for (int s = 0; s < spec->n_splits; s++)
     dd_coco_dataset_free (made[s]);
   g_free (made);
-  return ok;
+  /* Last, so that a tree whose generation failed or was stopped has none
+   * and is made again rather than taken as whole. */
+  return ok && write_spec (spec, dir, seed, error);
 }

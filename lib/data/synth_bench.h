@@ -69,7 +69,9 @@ void dd_bench_add_truth (dd_coco_dataset *ds, int64_t image_id,
  * names DIR/spec.json, the version it records and this one. */
 gboolean dd_bench_check_tree (const char *dir, GError **error);
 
-/* Writes the whole tree under `dir` (created if missing). */
+/* Writes the whole tree under `dir` (created if missing), spec.json last:
+ * a tree without it is unfinished. A `dir` holding another generator's
+ * tree is refused. */
 gboolean dd_bench_generate (const dd_spec *spec, const char *dir,
     uint64_t seed, dd_bench_progress progress, void *user, GError **error);
 

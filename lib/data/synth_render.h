@@ -29,12 +29,12 @@
 #include "data/synth_scene.h"
 
 /* The fewest frame pixels a person must cover to have keypoints labelled:
- * 1/300 of the frame, COCO's small-object bound (32 x 32 pixels of a
- * 640 x 480 image) at the frame's size. COCO gives keypoints only to
- * people above it (pycocotools has no "small" range for keypoints); below
- * it, at these frame sizes, a person is a sliver at the frame's edge or
- * a few pixels tall, and OKS would want their joints within a fraction of
- * a pixel. */
+ * 1/300 of the frame, COCO's small-object bound (32 x 32 pixels, here
+ * taken relative to a 640 x 480 image) at the frame's size. pycocotools
+ * scores keypoints with no "small" range, as COCO's people that small
+ * mostly have none; below it, at these frame sizes, a person is a sliver
+ * at the frame's edge or a few pixels tall, and OKS would want their
+ * joints within a fraction of a pixel. */
 double dd_synth_keypoint_min_area (const dd_scene *scene);
 
 /* Padding is zeroed: labels compare with memcmp. */

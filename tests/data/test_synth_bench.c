@@ -218,8 +218,9 @@ test_sidecar_frames (void)
 }
 
 /* A tree's spec.json records the generator's version and reads back as
- * its spec; a tree that records another version, or none, is refused,
- * naming its spec.json and the version. */
+ * its spec; a tree that records another version, none, or not an integer
+ * is refused, naming its spec.json and what it records; and a tree is not
+ * generated over another generator's. */
 static void
 test_tree_of_another_generator_refused (void)
 {
@@ -237,15 +238,27 @@ test_tree_of_another_generator_refused (void)
   g_autofree char *spec = path_in (dir, "spec.json");
   g_autofree char *newer = g_strdup_printf ("{\"name\": \"test\", "
       "\"generator_version\": %d}", DD_SYNTH_GENERATOR_VERSION + 1);
-  const char *contents[] = { newer, "{\"name\": \"test\"}" };
-  for (size_t i = 0; i < G_N_ELEMENTS (contents); i++) {
-    g_assert_true (g_file_set_contents (spec, contents[i], -1, NULL));
+  g_autofree char *newer_said = g_strdup_printf ("made by version %d",
+      DD_SYNTH_GENERATOR_VERSION + 1);
+  const struct { const char *contents, *said; } cases[] = {
+    { newer, newer_said },
+    { "{\"name\": \"test\"}", "made by a generator from before versions" },
+    { "{\"name\": \"test\", \"generator_version\": \"1\"}", "not an integer" },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_assert_true (g_file_set_contents (spec, cases[i].contents, -1, NULL));
     g_assert_false (dd_bench_check_tree (dir, &error));
     g_assert_error (error, DD_SPEC_ERROR, DD_SPEC_ERROR_FIELD);
     g_assert_nonnull (strstr (error->message, spec));
-    g_assert_nonnull (strstr (error->message, "generator_version"));
+    g_assert_nonnull (strstr (error->message, cases[i].said));
     g_clear_error (&error);
   }
+
+  g_assert_false (dd_bench_generate (fx.spec, dir, SEED, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "remove the folder"));
+  g_clear_error (&error);
+  g_autofree char *hidden = path_in (dir, "hidden");
+  g_assert_false (g_file_test (hidden, G_FILE_TEST_EXISTS));
   g_remove (spec);
   g_remove (dir);
 }
@@ -263,6 +276,25 @@ remove_tree (const char *path)
     g_dir_close (dir);
   }
   g_remove (path);
+}
+
+/* spec.json is written last: a generation that fails leaves a tree
+ * without it, which ddistill distill makes again instead of using. */
+static void
+test_failed_generation_leaves_no_spec (void)
+{
+  GError *error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ddistill-synth-fail-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* A file where the first split's folder goes. */
+  g_autofree char *blocker = path_in (dir, fx.spec->splits[0].name);
+  g_assert_true (g_file_set_contents (blocker, "", 0, NULL));
+  g_assert_false (dd_bench_generate (fx.spec, dir, SEED, NULL, NULL, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_autofree char *spec = path_in (dir, "spec.json");
+  g_assert_false (g_file_test (spec, G_FILE_TEST_EXISTS));
+  remove_tree (dir);
 }
 
 int
@@ -284,6 +316,8 @@ main (int argc, char **argv)
   g_test_add_func ("/synth/bench/sidecar-frames", test_sidecar_frames);
   g_test_add_func ("/synth/bench/tree-of-another-generator-refused",
       test_tree_of_another_generator_refused);
+  g_test_add_func ("/synth/bench/failed-generation-leaves-no-spec",
+      test_failed_generation_leaves_no_spec);
   int status = g_test_run ();
   remove_tree (fx.a);
   remove_tree (fx.b);
