@@ -9,7 +9,7 @@
  * otherwise v = 2. COCO's annotators mark the eyes, ears and nose only
  * where they see them: no one can place the eyes of a head seen from
  * behind, and labelling them there asked the detector to guess them, left
- * from right, from the kit alone.
+ * from right, from the kit alone (bench/RESULTS.md, "Detector", run 12).
  *
  * The box is the figure's drawn extent, occluded parts included, clipped
  * to the frame (and, where the frame cuts the figure, to the pixels it
