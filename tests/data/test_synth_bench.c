@@ -217,6 +217,46 @@ test_sidecar_frames (void)
   dd_coco_dataset_free (ds);
 }
 
+/* The generator's output as of DD_SYNTH_GENERATOR_VERSION, pinned: a
+ * change to what is drawn or labelled fails here until the version is
+ * raised (synth_bench.h) and the new checksum pinned with it, so that
+ * trees made before are refused rather than reused. Pixels and labels of
+ * a few stills, as rendered (before JPEG). */
+static const struct {
+  int version;
+  const char *sha256;
+} pinned_output = { 1,
+  "3d8b16da357e2bb6d77d2662b5c797cb25967a732eea45dd5bb6dcd7cb505015" };
+
+static void
+test_generator_output_pinned (void)
+{
+  const dd_split *split = dd_spec_find_split (fx.spec, "val");
+  dd_frame_truth *truth = g_new (dd_frame_truth, 1);
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+  for (int i = 0; i < 4; i++) {
+    dd_image *img = dd_bench_render_still (fx.spec, split, SEED, i, truth);
+    g_checksum_update (sum, img->data, (gssize) img->width * img->height * 3);
+    for (int k = 0; k < truth->n; k++) {
+      const dd_person_label *l = &truth->labels[k];
+      g_checksum_update (sum, (const guchar *) l->keypoints, sizeof l->keypoints);
+      g_checksum_update (sum, (const guchar *) l->bbox, sizeof l->bbox);
+      g_checksum_update (sum, (const guchar *) &l->area, sizeof l->area);
+    }
+    dd_image_free (img);
+  }
+  const char *now = g_checksum_get_string (sum);
+  if (pinned_output.version != DD_SYNTH_GENERATOR_VERSION
+      || strcmp (now, pinned_output.sha256) != 0)
+    g_error ("the generator's output is pinned at version %d as %s; it is now "
+        "%s at version %d. If you changed what is drawn or labelled, raise "
+        "DD_SYNTH_GENERATOR_VERSION and pin the new checksum with it.",
+        pinned_output.version, pinned_output.sha256, now,
+        DD_SYNTH_GENERATOR_VERSION);
+  g_checksum_free (sum);
+  g_free (truth);
+}
+
 /* A tree's spec.json records the generator's version and reads back as
  * its spec; a tree that records another version, none, or not an integer
  * is refused, naming its spec.json and what it records; and a tree is not
@@ -314,6 +354,8 @@ main (int argc, char **argv)
   g_test_add_func ("/synth/bench/image-made-alone", test_image_made_alone);
   g_test_add_func ("/synth/bench/tree-contents", test_tree_contents);
   g_test_add_func ("/synth/bench/sidecar-frames", test_sidecar_frames);
+  g_test_add_func ("/synth/bench/generator-output-pinned",
+      test_generator_output_pinned);
   g_test_add_func ("/synth/bench/tree-of-another-generator-refused",
       test_tree_of_another_generator_refused);
   g_test_add_func ("/synth/bench/failed-generation-leaves-no-spec",
