@@ -283,6 +283,26 @@ test_runs_named_by_network (void)
   g_assert_nonnull (strstr (e2, "teacher   iter 40/40"));
 }
 
+/* A benchmark another generator made is refused, not reused: the runs
+ * and labels beside it were made from it. */
+static void
+test_stale_benchmark_refused (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
+  g_autofree char *made = g_build_filename (out, "data", "test", "spec.json", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (made, &text, NULL, NULL));
+  /* A version no generator has reached yet. */
+  g_assert_true (g_file_set_contents (made, "{\"name\": \"test\", "
+          "\"generator_version\": 999999}", -1, NULL));
+  g_autofree char *o = NULL, *e = NULL;
+  g_assert_cmpint (run (&o, &e, "distill", "--spec", "test", "--out", out, NULL), ==, 1);
+  g_assert_nonnull (strstr (e, made));
+  g_assert_nonnull (strstr (e, "use another --out"));
+  g_assert_null (strstr (e, "teacher"));
+  g_assert_true (g_file_set_contents (made, text, -1, NULL));
+}
+
 static void
 test_usage (void)
 {
@@ -332,6 +352,7 @@ main (int argc, char **argv)
   g_test_add_func ("/distill/end-to-end", test_distill);
   g_test_add_func ("/distill/video-frames", test_video_frames);
   g_test_add_func ("/distill/runs-named-by-network", test_runs_named_by_network);
+  g_test_add_func ("/distill/stale-benchmark-refused", test_stale_benchmark_refused);
   int status = g_test_run ();
   remove_tree (tmp_dir);
   g_free (tmp_dir);
