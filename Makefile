@@ -20,9 +20,12 @@ check: build
 	bash scripts/run-tests.sh $(BUILD)
 
 # The main job: data distillation end to end at the `quick` scale (minutes on
-# 2 CPU cores); the table is printed and kept in $(BUILD)/demo/quick/.
+# 2 CPU cores); the table is printed and kept in $(DEMO)/quick/. A demo
+# folder whose benchmark an older generator made is refused: remove it, or
+# give another, `make demo DEMO=folder`.
+DEMO ?= $(BUILD)/demo
 demo: build
-	$(BUILD)/tools/ddistill distill --spec quick --out $(BUILD)/demo
+	$(BUILD)/tools/ddistill distill --spec quick --out $(DEMO)
 
 clean:
 	rm -rf $(BUILD)
