@@ -3,8 +3,9 @@
  * table's rows, the automatic labels and their thresholds, the curve
  * points), the student trained (its loss fell), a second run in the same
  * folder that reuses every step and prints the same table, and `ddistill
- * plot` on the results; runs named by their network's content. Usage
- * and spec errors get their exit status.
+ * plot` on the results; the scores it records are those of `ddistill
+ * predict` + `ddistill eval`; runs named by their network's content.
+ * Usage and spec errors get their exit status.
  * argv[1] is the ddistill program. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -233,6 +234,132 @@ test_video_frames (void)
   g_object_unref (parser);
 }
 
+/* `ddistill eval --json` of results `dets` against `truth` for `iou_type`. */
+static JsonObject *
+eval_json (JsonParser *parser, const char *truth, const char *dets, const char *iou_type)
+{
+  g_autofree char *o = NULL, *e = NULL;
+  g_assert_cmpint (run (&o, &e, "eval", "--iou-type", iou_type, "--json", truth, dets,
+          NULL), ==, 0);
+  GError *error = NULL;
+  g_assert_true (json_parser_load_from_data (parser, o, -1, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* Writes `dataset` (val.json's text) with its annotations replaced by the
+ * highest-scored detection of each image in `dets` (pycocotools' results),
+ * every keypoint labelled visible. */
+static void
+write_truth_from_detections (const char *dataset, const char *dets, const char *path)
+{
+  JsonParser *dp = json_parser_new (), *rp = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (dp, dataset, NULL));
+  g_assert_true (json_parser_load_from_file (rp, dets, NULL));
+  JsonObject *set = json_node_get_object (json_parser_get_root (dp));
+  JsonArray *results = json_node_get_array (json_parser_get_root (rp));
+  GHashTable *best = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint i = 0; i < json_array_get_length (results); i++) {
+    JsonObject *d = json_array_get_object_element (results, i);
+    gint64 *id = g_new (gint64, 1);
+    *id = json_object_get_int_member (d, "image_id");
+    JsonObject *had = g_hash_table_lookup (best, id);
+    if (!had || json_object_get_double_member (d, "score")
+        > json_object_get_double_member (had, "score"))
+      g_hash_table_replace (best, id, d);
+    else
+      g_free (id);
+  }
+  JsonArray *anns = json_array_new ();
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, best);
+  while (g_hash_table_iter_next (&it, &key, &value)) {
+    JsonObject *d = value, *a = json_object_new ();
+    JsonArray *box = json_object_get_array_member (d, "bbox");
+    JsonArray *kps = json_array_new ();
+    JsonArray *found = json_object_get_array_member (d, "keypoints");
+    for (guint k = 0; k < json_array_get_length (found); k++)
+      json_array_add_double_element (kps, k % 3 == 2 ? 2
+          : json_array_get_double_element (found, k));
+    json_object_set_int_member (a, "id", json_array_get_length (anns) + 1);
+    json_object_set_int_member (a, "image_id", *(gint64 *) key);
+    json_object_set_int_member (a, "category_id",
+        json_object_get_int_member (d, "category_id"));
+    json_object_set_array_member (a, "bbox", json_array_ref (box));
+    json_object_set_double_member (a, "area", json_array_get_double_element (box, 2)
+        * json_array_get_double_element (box, 3));
+    json_object_set_int_member (a, "iscrowd", 0);
+    json_object_set_array_member (a, "keypoints", kps);
+    json_object_set_int_member (a, "num_keypoints", json_array_get_length (found) / 3);
+    json_array_add_object_element (anns, a);
+  }
+  g_assert_cmpuint (json_array_get_length (anns), >, 0);
+  json_object_set_array_member (set, "annotations", anns);
+  JsonGenerator *gen = json_generator_new ();
+  json_generator_set_root (gen, json_parser_get_root (dp));
+  g_assert_true (json_generator_to_file (gen, path, NULL));
+  g_object_unref (gen);
+  g_hash_table_destroy (best);
+  g_object_unref (rp);
+  g_object_unref (dp);
+}
+
+/* The teacher's scores in results.json are what a user gets from its run
+ * with `ddistill predict` and `ddistill eval`: the experiment scores through
+ * the labelling code's identity pass, which must not drift from plain
+ * prediction (it once re-read the keypoints by another rule). The test
+ * teacher scores 0 against the real truth, so val's truth becomes its own
+ * best detection of each image, which a drift in boxes, keypoints or scores
+ * moves away from; the experiment runs again in the same folder (nothing
+ * trained again) to score against it. */
+static void
+test_scores_match_predict_and_eval (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
+  g_autofree char *results = g_build_filename (out, "test", "results.json", NULL);
+  g_autofree char *val = g_build_filename (out, "data", "test", "val.json", NULL);
+  g_autofree char *real_val = g_build_filename (tmp_dir, "real-val.json", NULL);
+  g_autofree char *dets = g_build_filename (tmp_dir, "predicted.json", NULL);
+  JsonParser *parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, results, NULL));
+  JsonObject *r = json_array_get_object_element (json_object_get_array_member (
+          json_node_get_object (json_parser_get_root (parser)), "rounds"), 0);
+  g_autofree char *teacher = g_strdup (json_object_get_string_member (object (r,
+              "teacher"), "run"));
+  g_object_unref (parser);
+  g_autofree char *o = NULL, *e = NULL, *o2 = NULL, *e2 = NULL;
+  g_assert_cmpint (run (&o, &e, "predict", "--model", teacher, "--images", val, "--out",
+          dets, NULL), ==, 0);
+  g_assert_cmpint (g_rename (val, real_val), ==, 0);
+  write_truth_from_detections (real_val, dets, val);
+  g_assert_cmpint (run (&o2, &e2, "distill", "--spec", "test", "--out", out, NULL), ==, 0);
+
+  parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, results, NULL));
+  r = json_array_get_object_element (json_object_get_array_member (
+          json_node_get_object (json_parser_get_root (parser)), "rounds"), 0);
+  JsonObject *scores = object (object (r, "teacher"), "scores");
+  static const char *const kinds[] = { "keypoints", "boxes" };
+  static const char *const iou_types[] = { "keypoints", "bbox" };
+  static const char *const names[] = { "AP", "AP50", "AP75" };
+  for (int k = 0; k < 2; k++) {
+    JsonParser *eval_parser = json_parser_new ();
+    JsonObject *evaluated = eval_json (eval_parser, val, dets, iou_types[k]);
+    JsonObject *recorded = object (scores, kinds[k]);
+    for (int i = 0; i < 3; i++) {
+      double want = json_object_get_double_member (evaluated, names[i]);
+      g_test_message ("teacher %s %s: %.6f", kinds[k], names[i], want);
+      g_assert_cmpfloat (want, >, 0.1);
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (recorded,
+              names[i]), want, 1e-6);
+    }
+    g_object_unref (eval_parser);
+  }
+  g_object_unref (parser);
+  g_assert_cmpint (g_rename (real_val, val), ==, 0);
+}
+
 /* The test spec with its model replaced by `model` (a network file). */
 static char *
 spec_with_model (const char *name, const char *model)
@@ -350,6 +477,8 @@ main (int argc, char **argv)
   g_assert_nonnull (tmp_dir);
   g_test_add_func ("/distill/usage", test_usage);
   g_test_add_func ("/distill/end-to-end", test_distill);
+  g_test_add_func ("/distill/scores-match-predict-and-eval",
+      test_scores_match_predict_and_eval);
   g_test_add_func ("/distill/video-frames", test_video_frames);
   g_test_add_func ("/distill/runs-named-by-network", test_runs_named_by_network);
   g_test_add_func ("/distill/stale-benchmark-refused", test_stale_benchmark_refused);
