@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "idle_threads.h"
+#include "model_scores.h"
 #include "data/coco.h"
 #include "data/image.h"
 #include "distill/ensemble.h"
@@ -487,7 +488,7 @@ dd_cmd_predict (int argc, char **argv)
   dd_let_idle_threads_sleep (argc, argv);
   g_autofree char *model = NULL, *images = NULL, *image_dir = NULL, *out = NULL,
       *device = NULL, *tta_spec = NULL, *ensemble = NULL;
-  double threshold = 0.05, keypoint_threshold = 0.1;
+  double threshold = DD_SCORE_THRESHOLD, keypoint_threshold = 0.1;
   int batch = 8;
   g_autofree char *draw_path = NULL;
   draw_options draw = { .count = 12, .min_score = 0.3 };

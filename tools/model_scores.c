@@ -67,7 +67,7 @@ add_detections (guint i, const GArray *dets, void *user, GError **error)
   for (guint j = 0; j < dets->len; j++) {
     const dd_detection *d = &g_array_index (dets, dd_detection, j);
     if (d->class_index < 0 || d->class_index >= c->n_classes
-        || c->category_of_class[d->class_index] < 0)
+        || c->category_of_class[d->class_index] < 0 || d->score < DD_SCORE_THRESHOLD)
       continue;
     dd_coco_annotation a;
     /* The decoder's keypoint threshold: v = 2 where a heatmap peak placed

@@ -21,6 +21,11 @@ typedef enum {
 
 extern const char *const dd_score_names[DD_N_SCORES];
 
+/* Detections scored below this are left out, by `ddistill predict` unless
+ * told otherwise (--score-threshold) and by the experiment's scoring, so
+ * that the two give the same AP (Detectron's TEST.SCORE_THRESH). */
+#define DD_SCORE_THRESHOLD 0.05
+
 typedef struct dd_model_scores {
   double keypoints[DD_N_SCORES];        /* OKS; -1 where there is no truth */
   double boxes[DD_N_SCORES];            /* IoU */
@@ -28,8 +33,8 @@ typedef struct dd_model_scores {
 } dd_model_scores;
 
 /* Runs `p` over the images of `gt` (files under gt->image_dir) and scores
- * its detections against gt's annotations. `title` names the step on the
- * progress line. */
+ * its detections of at least DD_SCORE_THRESHOLD against gt's annotations.
+ * `title` names the step on the progress line. */
 gboolean dd_model_scores_measure (dd_tta_predictor *p, const dd_coco_dataset *gt,
     const char *title, dd_model_scores *out, GError **error);
 
