@@ -25,20 +25,21 @@ import subprocess
 import tempfile
 
 
-def resample(gt, dets_by_image, picks):
-    """The ground truth and detections of the images `picks` (ids, with
-    repeats), each draw renumbered as a new image."""
-    images, anns, dets = [], [], []
-    image_by_id = {im["id"]: im for im in gt["images"]}
-    anns_by_image = {}
-    for a in gt["annotations"]:
-        anns_by_image.setdefault(a["image_id"], []).append(a)
+def resample_truth(gt, image_by_id, anns_by_image, picks):
+    """The ground truth of the images `picks` (ids, with repeats), each draw
+    renumbered as a new image 0, 1, ..."""
+    images, anns = [], []
     for new_id, old_id in enumerate(picks):
         images.append(dict(image_by_id[old_id], id=new_id))
         for a in anns_by_image.get(old_id, []):
             anns.append(dict(a, id=len(anns) + 1, image_id=new_id))
-        dets.extend(dict(d, image_id=new_id) for d in dets_by_image.get(old_id, []))
-    return dict(gt, images=images, annotations=anns), dets
+    return dict(gt, images=images, annotations=anns)
+
+
+def resample_detections(dets_by_image, picks):
+    """The detections of the same draws, renumbered as resample_truth does."""
+    return [dict(d, image_id=new_id) for new_id, old_id in enumerate(picks)
+            for d in dets_by_image.get(old_id, [])]
 
 
 def score(ddistill, gt, dets, iou_type, folder):
@@ -54,9 +55,10 @@ def score(ddistill, gt, dets, iou_type, folder):
     return json.loads(out)
 
 
-def by_image(dets):
+def by_image(items):
+    """Annotations or detections grouped by their image_id."""
     grouped = {}
-    for d in dets:
+    for d in items:
         grouped.setdefault(d["image_id"], []).append(d)
     return grouped
 
@@ -80,7 +82,9 @@ def main():
         with open(path) as f:
             dets.append(json.load(f))
     grouped = [by_image(d) for d in dets]
-    ids = [im["id"] for im in gt["images"]]
+    image_by_id = {im["id"]: im for im in gt["images"]}
+    anns_by_image = by_image(gt["annotations"])
+    ids = list(image_by_id)
     rng = random.Random(args.seed)
 
     def metric(gt_set, det_sets, folder):
@@ -93,8 +97,9 @@ def main():
         values = []
         for _ in range(args.samples):
             picks = [rng.choice(ids) for _ in ids]
-            resampled = [resample(gt, g, picks) for g in grouped]
-            values.append(metric(resampled[0][0], [r[1] for r in resampled], folder))
+            values.append(metric(resample_truth(gt, image_by_id, anns_by_image, picks),
+                                 [resample_detections(g, picks) for g in grouped],
+                                 folder))
     values.sort()
     at = lambda q: values[min(len(values) - 1, int(q * len(values)))]
     sign = "+" if args.against else ""
