@@ -234,6 +234,15 @@ test_video_frames (void)
   g_object_unref (parser);
 }
 
+/* The first round of the results file `results`, read with `parser`. */
+static JsonObject *
+first_round (JsonParser *parser, const char *results)
+{
+  g_assert_true (json_parser_load_from_file (parser, results, NULL));
+  return json_array_get_object_element (json_object_get_array_member (
+          json_node_get_object (json_parser_get_root (parser)), "rounds"), 0);
+}
+
 /* `ddistill eval --json` of results `dets` against `truth` for `iou_type`. */
 static JsonObject *
 eval_json (JsonParser *parser, const char *truth, const char *dets, const char *iou_type)
@@ -338,9 +347,7 @@ test_scores_match_predict_and_eval (void)
   g_autofree char *real_val = g_build_filename (tmp_dir, "real-val.json", NULL);
   g_autofree char *dets = g_build_filename (tmp_dir, "predicted.json", NULL);
   JsonParser *parser = json_parser_new ();
-  g_assert_true (json_parser_load_from_file (parser, results, NULL));
-  JsonObject *r = json_array_get_object_element (json_object_get_array_member (
-          json_node_get_object (json_parser_get_root (parser)), "rounds"), 0);
+  JsonObject *r = first_round (parser, results);
   g_autofree char *teacher = g_strdup (json_object_get_string_member (object (r,
               "teacher"), "run"));
   g_object_unref (parser);
@@ -352,9 +359,7 @@ test_scores_match_predict_and_eval (void)
   g_assert_cmpint (run (&o2, &e2, "distill", "--spec", "test", "--out", out, NULL), ==, 0);
 
   parser = json_parser_new ();
-  g_assert_true (json_parser_load_from_file (parser, results, NULL));
-  r = json_array_get_object_element (json_object_get_array_member (
-          json_node_get_object (json_parser_get_root (parser)), "rounds"), 0);
+  r = first_round (parser, results);
   JsonObject *scores = object (object (r, "teacher"), "scores");
   static const char *const kinds[] = { "keypoints", "boxes" };
   static const char *const iou_types[] = { "keypoints", "bbox" };
@@ -401,9 +406,7 @@ test_runs_named_by_network (void)
   g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
   g_autofree char *results = g_build_filename (out, "test", "results.json", NULL);
   JsonParser *parser = json_parser_new ();
-  g_assert_true (json_parser_load_from_file (parser, results, NULL));
-  JsonObject *r = json_array_get_object_element (json_object_get_array_member (
-          json_node_get_object (json_parser_get_root (parser)), "rounds"), 0);
+  JsonObject *r = first_round (parser, results);
   g_autofree char *same = g_build_filename (json_object_get_string_member (
           object (r, "teacher"), "run"), "model.json", NULL);
   g_object_unref (parser);
