@@ -501,7 +501,8 @@ dd_cmd_predict (int argc, char **argv)
       "With a dataset: its image folder (default: the dataset's folder)", "DIR" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "The results file to write", "FILE.json" },
     { "score-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
-      "Leave out detections scored below T (default 0.05)", "T" },
+      "Leave out detections scored below T (default "
+      G_STRINGIFY (DD_SCORE_THRESHOLD) ")", "T" },
     { "keypoint-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &keypoint_threshold,
       "Keypoint heatmap peaks below T do not snap keypoints, and keypoints placed below "
       "it get v = 1 (default 0.1; above 1: keep every regressed keypoint)", "T" },
