@@ -326,6 +326,15 @@ dd_backend_cpu_new (char *err, size_t err_len)
     snprintf (err, err_len, "cpu backend: out of host memory");
     goto fail;
   }
+  /* oneDNN's kernels split their work by the team size they ask for; with
+   * dynamic teams libgomp may start fewer threads, and the parts nobody ran
+   * stay unwritten (wrong results, no error). Each thread reads OMP_DYNAMIC
+   * from the environment, so this thread's setting speaks for the rest. */
+  if (omp_get_dynamic ()) {
+    snprintf (err, err_len, "cpu backend: OMP_DYNAMIC is true, which makes oneDNN "
+              "compute wrong results; unset it or set OMP_DYNAMIC=false");
+    goto fail;
+  }
   dnnl_status_t s = dnnl_engine_create (&cpu->engine, dnnl_cpu, 0);
   if (s != dnnl_success) {
     snprintf (err, err_len, "cpu backend: oneDNN cannot use this CPU (engine creation: "

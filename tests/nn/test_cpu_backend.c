@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "check.h"
 #include "layer_fixture.h"
 #include "nn/net.h"
@@ -487,6 +489,21 @@ twice_doubles (const dd_layer *p, const dd_shape *in, uint64_t seed)
   dd_layer_fixture_free (&f);
 }
 
+/* Dynamic OpenMP teams would leave parts of oneDNN's outputs unwritten:
+ * the backend refuses them, naming the variable. */
+static void
+test_refuses_dynamic_teams (void)
+{
+  char err[256] = "";
+  omp_set_dynamic (1);
+  dd_backend *be = dd_backend_new ("cpu", err, sizeof err);
+  omp_set_dynamic (0);
+  CHECK (be == NULL);
+  CHECK (strstr (err, "OMP_DYNAMIC") != NULL);
+  if (be)
+    dd_backend_free (be);
+}
+
 static void
 test_backward_accumulates (void)
 {
@@ -772,6 +789,7 @@ main (void)
   RUN_TEST (test_nchw_round_trip);
   RUN_TEST (test_weight_change_seen);
   RUN_TEST (test_refusals);
+  RUN_TEST (test_refuses_dynamic_teams);
   RUN_TEST (test_sgd);
   RUN_TEST (test_tiny_network);
   dd_backend_free (cpu);
