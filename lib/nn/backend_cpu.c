@@ -328,11 +328,13 @@ dd_backend_cpu_new (char *err, size_t err_len)
   }
   /* oneDNN's kernels split their work by the team size they ask for; with
    * dynamic teams libgomp may start fewer threads, and the parts nobody ran
-   * stay unwritten (wrong results, no error). Each thread reads OMP_DYNAMIC
-   * from the environment, so this thread's setting speaks for the rest. */
+   * stay unwritten (wrong results, no error). libgomp reads OMP_DYNAMIC once
+   * into the default of every thread that does not call omp_set_dynamic
+   * itself, so this thread's value stands for the environment's. */
   if (omp_get_dynamic ()) {
-    snprintf (err, err_len, "cpu backend: OMP_DYNAMIC is true, which makes oneDNN "
-              "compute wrong results; unset it or set OMP_DYNAMIC=false");
+    snprintf (err, err_len, "cpu backend: dynamic OpenMP teams are on (OMP_DYNAMIC="
+              "true or omp_set_dynamic), which make oneDNN compute wrong results; "
+              "unset OMP_DYNAMIC or set it to false");
     goto fail;
   }
   dnnl_status_t s = dnnl_engine_create (&cpu->engine, dnnl_cpu, 0);

@@ -495,9 +495,10 @@ static void
 test_refuses_dynamic_teams (void)
 {
   char err[256] = "";
+  int was = omp_get_dynamic ();
   omp_set_dynamic (1);
   dd_backend *be = dd_backend_new ("cpu", err, sizeof err);
-  omp_set_dynamic (0);
+  omp_set_dynamic (was);
   CHECK (be == NULL);
   CHECK (strstr (err, "OMP_DYNAMIC") != NULL);
   if (be)
