@@ -68,6 +68,15 @@ dd_chart_add (dd_chart *c, const char *name, const double *x, const double *y, i
   g_ptr_array_add (c->series, s);
 }
 
+gboolean
+dd_chart_is_empty (const dd_chart *c)
+{
+  for (guint i = 0; i < c->series->len; i++)
+    if (((const series *) g_ptr_array_index (c->series, i))->n > 0)
+      return FALSE;
+  return TRUE;
+}
+
 void
 dd_chart_diagonal (dd_chart *c)
 {

@@ -16,7 +16,8 @@ static const char summary[] =
     "  ap-vs-rho.png           the student's AP against rho, the automatic images\n"
     "                          drawn per manual one (the experiments with a rho\n"
     "                          sweep, and the main student: 6:4 is rho 0.67),\n"
-    "                          the supervised teacher flat;\n"
+    "                          the supervised teacher flat; not written when\n"
+    "                          none of them has a sweep;\n"
     "  student-vs-teacher.png  each round's student against its teacher, with\n"
     "                          the diagonal.\n"
     "\n"
@@ -156,12 +157,18 @@ student_teacher (dd_chart *c, JsonObject *res, const char *kind)
   g_free (y);
 }
 
+/* An empty chart is not written: an axis with no points would pass for a
+ * figure (ap-vs-rho.png without a rho sweep). */
 static gboolean
-save (dd_chart *c, const char *dir, const char *name, GError **error)
+save (dd_chart *c, const char *dir, const char *name, const char *why_empty,
+    GError **error)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  gboolean ok = dd_chart_save (c, path, 800, 500, error);
-  if (ok)
+  gboolean empty = dd_chart_is_empty (c);
+  gboolean ok = empty || dd_chart_save (c, path, 800, 500, error);
+  if (empty)
+    fprintf (stderr, "ddistill plot: %s not written: %s\n", path, why_empty);
+  else if (ok)
     fprintf (stderr, "ddistill plot: %s\n", path);
   dd_chart_free (c);
   return ok;
@@ -195,9 +202,9 @@ plot_kind (GPtrArray *results, const char *out, const char *kind, const char *pr
   g_autofree char *f2 = g_strconcat (prefix, "ap-vs-rho.png", NULL);
   g_autofree char *f3 = g_strconcat (prefix, "student-vs-teacher.png", NULL);
   /* Each saved and freed, whatever the others do. */
-  gboolean ok = save (it, out, f1, error);
-  ok = save (rho, out, f2, ok ? error : NULL) && ok;
-  ok = save (st, out, f3, ok ? error : NULL) && ok;
+  gboolean ok = save (it, out, f1, "no run has a curve", error);
+  ok = save (rho, out, f2, "no experiment has a rho sweep", ok ? error : NULL) && ok;
+  ok = save (st, out, f3, "no experiment has a round", ok ? error : NULL) && ok;
   return ok;
 }
 

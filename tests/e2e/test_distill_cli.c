@@ -137,11 +137,25 @@ check_results (const char *out, gboolean trained)
   JsonObject *st = object (student, "training");
   if (trained)
     g_assert_cmpint (json_object_get_int_member (st, "automatic_drawn"), >, 0);
+  /* The rho sweep: one more student (its curve is its final score), drawing
+   * 1 : 1, so more automatic images than the main student's 6 : 4. */
+  JsonArray *sweep = json_object_get_array_member (r, "rho_sweep");
+  g_assert_cmpuint (json_array_get_length (sweep), ==, 1);
+  JsonObject *one = json_array_get_object_element (sweep, 0);
+  g_assert_cmpfloat (json_object_get_double_member (one, "rho"), ==, 1.0);
+  check_model (one, 60, 1, trained);
+  g_assert_cmpstr (json_object_get_string_member (one, "run"), !=,
+      json_object_get_string_member (student, "run"));
+  if (trained)
+    g_assert_cmpint (json_object_get_int_member (object (one, "training"),
+            "automatic_drawn"), >, json_object_get_int_member (st, "automatic_drawn"));
   JsonArray *table = json_object_get_array_member (res, "table");
-  g_assert_cmpuint (json_array_get_length (table), ==, 3);
+  g_assert_cmpuint (json_array_get_length (table), ==, 4);
   g_assert_nonnull (strstr (json_object_get_string_member (
               json_array_get_object_element (table, 1), "name"), "test-time"));
-  for (guint i = 0; i < 3; i++)
+  g_assert_nonnull (strstr (json_object_get_string_member (
+              json_array_get_object_element (table, 3), "name"), "1 : 1"));
+  for (guint i = 0; i < 4; i++)
     check_scores (json_array_get_object_element (table, i));
   g_object_unref (parser);
   g_autofree char *txt = g_build_filename (out, "test", "table.txt", NULL);
@@ -232,6 +246,16 @@ test_video_frames (void)
   check_scores (object (labels, "scores_vs_truth"));
   check_model (object (r, "student"), 20, 2, TRUE);
   g_object_unref (parser);
+
+  /* No rho sweep here: no AP-against-rho figure, and plot says why. */
+  g_autofree char *plots = g_build_filename (tmp_dir, "video-plots", NULL);
+  g_autofree char *po = NULL, *pe = NULL;
+  g_assert_cmpint (run (&po, &pe, "plot", "--out", plots, file, NULL), ==, 0);
+  check_png (plots, "ap-vs-iterations.png");
+  g_autofree char *rho = g_build_filename (plots, "ap-vs-rho.png", NULL);
+  g_assert_false (g_file_test (rho, G_FILE_TEST_EXISTS));
+  g_assert_nonnull (strstr (pe, "ap-vs-rho.png not written: no experiment has a rho "
+          "sweep"));
 }
 
 /* The first round of the results file `results`, read with `parser`. */
