@@ -1,5 +1,7 @@
 #include "distill_report.h"
 
+#include <string.h>
+
 #include "model_scores.h"
 
 static void
@@ -33,8 +35,8 @@ add_round (JsonArray *rows, JsonObject *spec, JsonObject *round)
       ? g_strdup_printf ("supervised: %s (the teacher)", labeled)
       : g_strdup_printf ("round %" G_GINT64_FORMAT " teacher (round %" G_GINT64_FORMAT
       " student)", r, r - 1);
-  g_autofree char *tta = g_strdup_printf ("%s + test-time transforms",
-      r == 1 ? "teacher" : "round teacher");
+  g_autofree char *tta = r == 1 ? g_strdup ("teacher + test-time transforms")
+      : g_strdup_printf ("round %" G_GINT64_FORMAT " teacher + test-time transforms", r);
   g_autofree char *which = r == 1 ? g_strdup ("")
       : g_strdup_printf ("round %" G_GINT64_FORMAT " ", r);
   g_autofree char *student = g_strdup_printf ("%sdata distillation: %s + %s", which,
@@ -124,14 +126,19 @@ dd_distill_table_text (JsonObject *results)
       json_object_get_int_member (results, "unlabeled_images"),
       json_object_get_int_member (results, "val_images"),
       json_object_get_string_member (spec, "val"));
-  g_string_append_printf (s, "%-52s %20s   %20s\n", "", "keypoint AP", "box AP");
-  g_string_append_printf (s, "%-52s %6s %6s %6s   %6s %6s %6s\n", "", "AP", "AP50",
-      "AP75", "AP", "AP50", "AP75");
   JsonArray *rows = json_object_get_array_member (results, "table");
+  /* The names' column fits the longest (later rounds' names are longer). */
+  int width = 52;
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    width = MAX (width, (int) strlen (json_object_get_string_member (
+                json_array_get_object_element (rows, i), "name")));
+  g_string_append_printf (s, "%-*s %20s   %20s\n", width, "", "keypoint AP", "box AP");
+  g_string_append_printf (s, "%-*s %6s %6s %6s   %6s %6s %6s\n", width, "", "AP",
+      "AP50", "AP75", "AP", "AP50", "AP75");
   static const char *const shown[] = { "AP", "AP50", "AP75" };
   for (guint i = 0; i < json_array_get_length (rows); i++) {
     JsonObject *row = json_array_get_object_element (rows, i);
-    g_string_append_printf (s, "%-52s", json_object_get_string_member (row, "name"));
+    g_string_append_printf (s, "%-*s", width, json_object_get_string_member (row, "name"));
     for (int k = 0; k < 3; k++)
       cell (s, json_object_get_object_member (row, "keypoints"), shown[k]);
     g_string_append (s, "  ");

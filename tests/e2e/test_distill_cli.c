@@ -453,6 +453,46 @@ test_runs_named_by_network (void)
   g_assert_nonnull (strstr (e2, "teacher   iter 40/40"));
 }
 
+/* --rounds 2: round 1 is found again; its student is round 2's teacher,
+ * labels the corpus again and a second student trains on them. The table
+ * names round 2's rows. */
+static void
+test_two_rounds (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
+  g_autofree char *o = NULL, *e = NULL;
+  g_assert_cmpint (run (&o, &e, "distill", "--spec", "test", "--rounds", "2", "--out",
+          out, NULL), ==, 0);
+  g_assert_nonnull (strstr (e, "round 2 of 2"));
+  g_assert_nonnull (strstr (e, "student   done before"));
+  g_autofree char *file = g_build_filename (out, "test", "results.json", NULL);
+  JsonParser *parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, file, NULL));
+  JsonObject *res = json_node_get_object (json_parser_get_root (parser));
+  JsonArray *rounds = json_object_get_array_member (res, "rounds");
+  g_assert_cmpuint (json_array_get_length (rounds), ==, 2);
+  JsonObject *r1 = json_array_get_object_element (rounds, 0);
+  JsonObject *r2 = json_array_get_object_element (rounds, 1);
+  g_assert_cmpint (json_object_get_int_member (r2, "round"), ==, 2);
+  const char *student1 = json_object_get_string_member (object (r1, "student"), "run");
+  g_assert_cmpstr (json_object_get_string_member (object (r2, "teacher"), "run"), ==,
+      student1);
+  check_scores (object (r2, "teacher_tta"));
+  check_labels (object (r2, "labels"));
+  g_assert_cmpstr (json_object_get_string_member (object (r2, "labels"), "file"), !=,
+      json_object_get_string_member (object (r1, "labels"), "file"));
+  JsonObject *student2 = object (r2, "student");
+  check_model (student2, 60, 3, TRUE);
+  g_assert_cmpstr (json_object_get_string_member (student2, "run"), !=, student1);
+  g_object_unref (parser);
+
+  g_autofree char *txt = g_build_filename (out, "test", "table.txt", NULL);
+  g_autofree char *table = NULL;
+  g_assert_true (g_file_get_contents (txt, &table, NULL, NULL));
+  g_assert_nonnull (strstr (table, "round 2 teacher (round 1 student)"));
+  g_assert_nonnull (strstr (table, "round 2 teacher + test-time transforms"));
+}
+
 /* A benchmark another generator made is refused, not reused: the runs
  * and labels beside it were made from it. */
 static void
@@ -525,6 +565,8 @@ main (int argc, char **argv)
   g_test_add_func ("/distill/video-frames", test_video_frames);
   g_test_add_func ("/distill/runs-named-by-network", test_runs_named_by_network);
   g_test_add_func ("/distill/stale-benchmark-refused", test_stale_benchmark_refused);
+  /* Last: it rewrites test/results.json with two rounds. */
+  g_test_add_func ("/distill/two-rounds", test_two_rounds);
   int status = g_test_run ();
   remove_tree (tmp_dir);
   g_free (tmp_dir);
