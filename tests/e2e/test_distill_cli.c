@@ -111,16 +111,23 @@ check_labels (JsonObject *l)
   check_scores (object (l, "scores_vs_truth"));
 }
 
+/* The JSON object in file `path`, read with `parser` (it owns the result). */
+static JsonObject *
+read_object (JsonParser *parser, const char *path)
+{
+  GError *error = NULL;
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
 /* Reads DIR/test/results.json and checks it; returns the table's text. */
 static char *
 check_results (const char *out, gboolean trained)
 {
   g_autofree char *file = g_build_filename (out, "test", "results.json", NULL);
   JsonParser *parser = json_parser_new ();
-  GError *error = NULL;
-  g_assert_true (json_parser_load_from_file (parser, file, &error));
-  g_assert_no_error (error);
-  JsonObject *res = json_node_get_object (json_parser_get_root (parser));
+  JsonObject *res = read_object (parser, file);
   g_assert_cmpstr (json_object_get_string_member (res, "experiment"), ==, "test");
   g_assert_cmpint (json_object_get_int_member (res, "labeled_images"), ==, 7);
   g_assert_cmpint (json_object_get_int_member (res, "val_images"), ==, 6);
@@ -236,8 +243,7 @@ test_video_frames (void)
   g_assert_nonnull (strstr (e, "sampling"));
   g_autofree char *file = g_build_filename (out, "video", "results.json", NULL);
   JsonParser *parser = json_parser_new ();
-  g_assert_true (json_parser_load_from_file (parser, file, NULL));
-  JsonObject *res = json_node_get_object (json_parser_get_root (parser));
+  JsonObject *res = read_object (parser, file);
   g_assert_cmpint (json_object_get_int_member (res, "unlabeled_images"), ==, 6);
   JsonObject *r = json_array_get_object_element (json_object_get_array_member (res,
           "rounds"), 0);
@@ -262,9 +268,8 @@ test_video_frames (void)
 static JsonObject *
 first_round (JsonParser *parser, const char *results)
 {
-  g_assert_true (json_parser_load_from_file (parser, results, NULL));
   return json_array_get_object_element (json_object_get_array_member (
-          json_node_get_object (json_parser_get_root (parser)), "rounds"), 0);
+          read_object (parser, results), "rounds"), 0);
 }
 
 /* `ddistill eval --json` of results `dets` against `truth` for `iou_type`. */
@@ -467,8 +472,7 @@ test_two_rounds (void)
   g_assert_nonnull (strstr (e, "student   done before"));
   g_autofree char *file = g_build_filename (out, "test", "results.json", NULL);
   JsonParser *parser = json_parser_new ();
-  g_assert_true (json_parser_load_from_file (parser, file, NULL));
-  JsonObject *res = json_node_get_object (json_parser_get_root (parser));
+  JsonObject *res = read_object (parser, file);
   JsonArray *rounds = json_object_get_array_member (res, "rounds");
   g_assert_cmpuint (json_array_get_length (rounds), ==, 2);
   JsonObject *r1 = json_array_get_object_element (rounds, 0);
