@@ -9,7 +9,10 @@
  * images from the manual stream with probability `ratio` (the paper's 6:4
  * by default) and from the automatic one otherwise, or, with `rho` > 0, in
  * the paper's 1:rho proportion; the draws come from `seed`, so a run is a
- * pure function of its settings and its input streams.
+ * pure function of its settings and its input streams. The two kinds of
+ * labels differ in one way: a keypoint a manual label leaves out (v = 0)
+ * is taught as absent, one the teacher left out as unknown, so its
+ * heatmap's loss is left out under that person's box.
  *
  * Training is lib/model's (trainer.h): seeded initial weights, augmentation
  * (scale, crop, flip with the keypoint swap, colour), SGD with warm-up and

@@ -139,8 +139,13 @@ dd_train_item_encode (const dd_train_item *item, const dd_augment_params *p,
     classes[i] = item->classes[MIN (j, item->n_annotations - 1)];
   }
   dd_detector_image_to_input (r.image, input);
-  dd_targets_encode (t, slot, (const dd_coco_annotation *) r.annotations->data, classes,
-      (int) r.annotations->len);
+  const dd_coco_annotation *anns = (const dd_coco_annotation *) r.annotations->data;
+  dd_targets_encode (t, slot, anns, classes, (int) r.annotations->len);
+  /* The teacher's labels leave out the keypoints it was unsure of: unknown,
+   * not absent, unlike a manual label's v = 0. */
+  if (item->origin == DD_LABELS_AUTOMATIC)
+    dd_targets_ignore_unlabelled_keypoints (t, slot, anns, classes,
+        (int) r.annotations->len);
   g_free (classes);
   dd_augment_result_clear (&r);
   return TRUE;

@@ -36,7 +36,8 @@ void dd_train_item_free (dd_train_item *item);
 
 /* Augments the item with `rng` and writes image `slot` of a batch: its
  * input planes (3 x p->height x p->width floats) and its targets in `t`,
- * which the caller cleared. */
+ * which the caller cleared. An automatic item's unlabelled keypoints are
+ * ignored under their object's box, not trained as absent (targets.h). */
 gboolean dd_train_item_encode (const dd_train_item *item, const dd_augment_params *p,
     dd_rng *rng, float *input, dd_targets *t, int slot, GError **error);
 

@@ -271,11 +271,14 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
     char **model_dir, GError **error)
 {
   const dd_experiment *e = x->e;
+  /* "unknown": students from before ddtrain ignored the teacher's
+   * unlabelled keypoints trained otherwise, so they are other runs. */
   g_autofree char *what = g_strdup_printf ("network=%s size=%d seed=%" G_GUINT64_FORMAT
       " labeled=%s automatic=%s iterations=%" G_GINT64_FORMAT " batch=%d lr=%g "
-      "ratio=%g rho=%g", x->network, e->size, e->seed, t->labeled,
+      "ratio=%g rho=%g%s", x->network, e->size, e->seed, t->labeled,
       t->automatic ? t->automatic : "-", t->phase.iterations, t->phase.batch,
-      t->phase.lr, t->automatic ? t->phase.ratio : 0, t->automatic ? t->phase.rho : 0);
+      t->phase.lr, t->automatic ? t->phase.ratio : 0, t->automatic ? t->phase.rho : 0,
+      t->automatic ? " automatic_keypoints=unknown" : "");
   g_autofree char *hash = short_hash (what);
   g_autofree char *name = g_strdup_printf ("%s-%s", prefix, hash);
   char *out = g_build_filename (x->out, "runs", name, NULL);

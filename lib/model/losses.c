@@ -3,8 +3,8 @@
 #include <math.h>
 
 double
-dd_focal_loss (const float *pred, const float *target, size_t n, float weight,
-               float *grad)
+dd_focal_loss (const float *pred, const float *target, const float *ignored,
+               size_t n, float weight, float *grad)
 {
   double sum = 0.0;
   size_t positives = 0;
@@ -12,6 +12,11 @@ dd_focal_loss (const float *pred, const float *target, size_t n, float weight,
     positives += target[i] == 1.0f;
   double norm = positives > 0 ? (double) positives : 1.0;
   for (size_t i = 0; i < n; i++) {
+    if (ignored && ignored[i] != 0.0f && target[i] != 1.0f) {
+      if (grad)
+        grad[i] = 0.0f;
+      continue;
+    }
     double raw = pred[i];
     int clamped = !(raw > DD_FOCAL_CLAMP && raw < 1.0 - DD_FOCAL_CLAMP);
     /* Comparisons rather than fmin/fmax, so a NaN stays NaN and is seen. */
@@ -78,7 +83,8 @@ dd_detector_loss (const dd_head_batch *pred, const dd_targets *targets,
   size_t centers = n * dd_head_maps_center_floats (p);
   size_t pairs = n * 2 * (size_t) p->h * p->w;
   size_t keypoints = n * dd_head_maps_keypoint_floats (p);
-  parts->center = dd_focal_loss (p->center, t->center, centers, w->center, g->center);
+  parts->center = dd_focal_loss (p->center, t->center, NULL, centers, w->center,
+                                 g->center);
   parts->size = dd_masked_l1_loss (p->size, t->size, targets->box_mask, pairs, w->size,
                                    g->size);
   parts->offset = dd_masked_l1_loss (p->offset, t->offset, targets->box_mask, pairs,
@@ -87,8 +93,8 @@ dd_detector_loss (const dd_head_batch *pred, const dd_targets *targets,
   parts->keypoint_offset = 0.0;
   if (keypoints > 0) {
     parts->keypoint_heatmap = dd_focal_loss (p->keypoint_heatmap, t->keypoint_heatmap,
-                                             keypoints, w->keypoint_heatmap,
-                                             g->keypoint_heatmap);
+                                             targets->keypoint_ignored, keypoints,
+                                             w->keypoint_heatmap, g->keypoint_heatmap);
     parts->keypoint_offset = dd_masked_l1_loss (p->keypoint_offset, t->keypoint_offset,
                                                 targets->keypoint_mask, 2 * keypoints,
                                                 w->keypoint_offset, g->keypoint_offset);

@@ -8,7 +8,9 @@
  *   y < 1:  -(1 - y)^4 p^2 log(1 - p)
  *
  * summed over every cell and normalised by the number of objects, that is
- * the cells where y = 1 (at least one). As CenterNet, p is first clamped
+ * the cells where y = 1 (at least one). Cells marked ignored add nothing
+ * unless they are an object's (y = 1): a label that says "not known here"
+ * is not a label that says "nothing here" (targets.h). As CenterNet, p is first clamped
  * to [1e-4, 1 - 1e-4], so the loss stays finite; where the clamp acts the
  * gradient is 0, as torch.clamp's.
  *
@@ -29,10 +31,11 @@
 
 #define DD_FOCAL_CLAMP 1e-4f
 
-/* weight * focal loss of n values; grad (n floats, or NULL) gets its
- * gradient with respect to pred. */
-double dd_focal_loss (const float *pred, const float *target, size_t n,
-                      float weight, float *grad);
+/* weight * focal loss of n values, leaving out the negatives where
+ * `ignored` (n floats, or NULL: none) is not 0; grad (n floats, or NULL)
+ * gets its gradient with respect to pred, 0 where left out. */
+double dd_focal_loss (const float *pred, const float *target, const float *ignored,
+                      size_t n, float weight, float *grad);
 
 /* weight * masked L1 of n values; grad (n floats, or NULL) gets its
  * gradient with respect to pred (0 where pred equals target). */

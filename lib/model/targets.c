@@ -16,7 +16,10 @@ dd_targets_new (int n, int h, int w, int stride, int n_classes, int n_keypoints)
   t->box_mask = t->value ? calloc ((size_t) n * 2 * plane, sizeof (float)) : NULL;
   t->keypoint_mask = t->value && n_keypoints > 0
       ? calloc ((size_t) n * 2 * n_keypoints * plane, sizeof (float)) : NULL;
-  if (!t->value || !t->box_mask || (n_keypoints > 0 && !t->keypoint_mask)) {
+  t->keypoint_ignored = t->value && n_keypoints > 0
+      ? calloc ((size_t) n * n_keypoints * plane, sizeof (float)) : NULL;
+  if (!t->value || !t->box_mask
+      || (n_keypoints > 0 && (!t->keypoint_mask || !t->keypoint_ignored))) {
     dd_targets_free (t);
     return NULL;
   }
@@ -31,6 +34,7 @@ dd_targets_free (dd_targets *t)
   dd_head_batch_free (t->value);
   free (t->box_mask);
   free (t->keypoint_mask);
+  free (t->keypoint_ignored);
   free (t);
 }
 
@@ -41,9 +45,12 @@ dd_targets_clear (dd_targets *t)
   size_t plane = (size_t) m->h * m->w;
   dd_head_batch_zero (t->value);
   memset (t->box_mask, 0, (size_t) t->value->n * 2 * plane * sizeof (float));
-  if (t->keypoint_mask)
+  if (t->keypoint_mask) {
     memset (t->keypoint_mask, 0,
             (size_t) t->value->n * 2 * m->n_keypoints * plane * sizeof (float));
+    memset (t->keypoint_ignored, 0,
+            (size_t) t->value->n * m->n_keypoints * plane * sizeof (float));
+  }
 }
 
 /* CenterNet's formula as its code has it (each root's "/ 2" where the
@@ -145,6 +152,14 @@ encode_keypoints (dd_targets *t, int image, const dd_coco_annotation *a,
   }
 }
 
+/* Whether dd_targets_encode encodes the annotation at all. */
+static int
+is_encoded (const dd_head_maps *m, const dd_coco_annotation *a, int cls)
+{
+  return !a->iscrowd && cls >= 0 && cls < m->n_classes && a->bbox[2] > 0.0
+      && a->bbox[3] > 0.0;
+}
+
 void
 dd_targets_encode (dd_targets *t, int image, const dd_coco_annotation *anns,
                    const int *class_index, int n_anns)
@@ -155,8 +170,7 @@ dd_targets_encode (dd_targets *t, int image, const dd_coco_annotation *anns,
   for (int i = 0; i < n_anns; i++) {
     const dd_coco_annotation *a = &anns[i];
     int cls = class_index[i];
-    if (a->iscrowd || cls < 0 || cls >= m->n_classes || !(a->bbox[2] > 0.0)
-        || !(a->bbox[3] > 0.0))
+    if (!is_encoded (m, a, cls))
       continue;
     double px = a->bbox[0] + 0.5 * a->bbox[2], py = a->bbox[1] + 0.5 * a->bbox[3];
     int cx = cell_of (px, m->stride, m->w), cy = cell_of (py, m->stride, m->h);
@@ -171,5 +185,31 @@ dd_targets_encode (dd_targets *t, int image, const dd_coco_annotation *anns,
     box_mask[centre] = box_mask[plane + centre] = 1.0f;
     if (a->n_keypoints == m->n_keypoints && m->n_keypoints > 0)
       encode_keypoints (t, image, a, cx, cy, radius);
+  }
+}
+
+void
+dd_targets_ignore_unlabelled_keypoints (dd_targets *t, int image,
+    const dd_coco_annotation *anns, const int *class_index, int n_anns)
+{
+  const dd_head_maps *m = &t->value->maps[image];
+  size_t plane = (size_t) m->h * m->w;
+  float *ignored = t->keypoint_ignored + (size_t) image * m->n_keypoints * plane;
+  for (int i = 0; i < n_anns; i++) {
+    const dd_coco_annotation *a = &anns[i];
+    if (!is_encoded (m, a, class_index[i]) || a->n_keypoints != m->n_keypoints)
+      continue;
+    /* Every cell the box touches. */
+    int x0 = cell_of (a->bbox[0], m->stride, m->w);
+    int y0 = cell_of (a->bbox[1], m->stride, m->h);
+    int x1 = cell_of (a->bbox[0] + a->bbox[2], m->stride, m->w);
+    int y1 = cell_of (a->bbox[1] + a->bbox[3], m->stride, m->h);
+    for (int k = 0; k < m->n_keypoints; k++) {
+      if (a->keypoints[3 * k + 2] > 0.0f)
+        continue;
+      for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++)
+          ignored[k * plane + (size_t) y * m->w + x] = 1.0f;
+    }
   }
 }

@@ -19,6 +19,13 @@
  *   keypoint_mask (per coordinate).
  *
  * Crowd regions and objects of no class are not encoded.
+ *
+ * A keypoint left unlabelled (v = 0) is, by default, trained as absent:
+ * its heatmap is 0 under the object like anywhere else. Where that is not
+ * what v = 0 means (the teacher's labels, which drop the keypoints it was
+ * unsure of), dd_targets_ignore_unlabelled_keypoints marks the object's
+ * box in that keypoint's heatmap as ignored (keypoint_ignored), and the
+ * loss leaves it out (losses.h).
  */
 #ifndef DD_MODEL_TARGETS_H
 #define DD_MODEL_TARGETS_H
@@ -30,13 +37,14 @@ typedef struct dd_targets {
   dd_head_batch *value;         /* the targets, shaped as the heads */
   float *box_mask;              /* [n][2][h][w]: 1 at each centre cell */
   float *keypoint_mask;         /* [n][2 * n_keypoints][h][w] */
+  float *keypoint_ignored;      /* [n][n_keypoints][h][w]: 1 where not known */
 } dd_targets;
 
 /* NULL when out of memory or a size is not positive. */
 dd_targets *dd_targets_new (int n, int h, int w, int stride, int n_classes,
                             int n_keypoints);
 void dd_targets_free (dd_targets *t);
-/* Zeroes every target and mask of every image. */
+/* Zeroes every target and mask of every image: nothing is ignored. */
 void dd_targets_clear (dd_targets *t);
 
 /* Encodes the objects of image `image` (annotations in pixels of the
@@ -46,6 +54,13 @@ void dd_targets_clear (dd_targets *t);
  * targets' n_keypoints. */
 void dd_targets_encode (dd_targets *t, int image, const dd_coco_annotation *anns,
                         const int *class_index, int n_anns);
+
+/* Marks, in image `image`, the box of each annotation that dd_targets_encode
+ * encodes as ignored in the heatmap of each of its keypoints with v = 0:
+ * the annotation does not know where that keypoint is, so the loss must
+ * not teach that it is nowhere. */
+void dd_targets_ignore_unlabelled_keypoints (dd_targets *t, int image,
+    const dd_coco_annotation *anns, const int *class_index, int n_anns);
 
 /* CenterNet's gaussian_radius for a box of h x w cells and min_overlap
  * 0.7, truncated to an integer and at least 0. */

@@ -18,8 +18,9 @@ test_focal_values (void)
   double pos = -pow (1.0 - 0.8f, 2) * log (0.8f);
   double neg1 = -pow (1.0 - 0.5, 4) * pow (0.3f, 2) * log (1.0 - 0.3f);
   double neg2 = -pow (0.1f, 2) * log (1.0 - 0.1f);
-  CHECK_CLOSE (dd_focal_loss (pred, target, 3, 1.0f, NULL), pos + neg1 + neg2, 1e-6, 0);
-  CHECK_CLOSE (dd_focal_loss (pred, target, 3, 2.5f, NULL), 2.5 * (pos + neg1 + neg2),
+  CHECK_CLOSE (dd_focal_loss (pred, target, NULL, 3, 1.0f, NULL), pos + neg1 + neg2,
+               1e-6, 0);
+  CHECK_CLOSE (dd_focal_loss (pred, target, NULL, 3, 2.5f, NULL), 2.5 * (pos + neg1 + neg2),
                1e-6, 0);
 }
 
@@ -29,13 +30,13 @@ test_focal_normalised_by_objects (void)
   /* Two copies of an image: twice the sum over twice the objects. */
   const float pred[6] = { 0.8f, 0.3f, 0.1f, 0.8f, 0.3f, 0.1f };
   const float target[6] = { 1.0f, 0.5f, 0.0f, 1.0f, 0.5f, 0.0f };
-  CHECK_CLOSE (dd_focal_loss (pred, target, 6, 1.0f, NULL),
-               dd_focal_loss (pred, target, 3, 1.0f, NULL), 1e-9, 0);
+  CHECK_CLOSE (dd_focal_loss (pred, target, NULL, 6, 1.0f, NULL),
+               dd_focal_loss (pred, target, NULL, 3, 1.0f, NULL), 1e-9, 0);
   /* No object: the plain sum of the negatives. */
   const float t0[2] = { 0.0f, 0.0f };
   const float p0[2] = { 0.2f, 0.4f };
   double expect = -(pow (0.2f, 2) * log (1.0 - 0.2f) + pow (0.4f, 2) * log (1.0 - 0.4f));
-  CHECK_CLOSE (dd_focal_loss (p0, t0, 2, 1.0f, NULL), expect, 1e-6, 0);
+  CHECK_CLOSE (dd_focal_loss (p0, t0, NULL, 2, 1.0f, NULL), expect, 1e-6, 0);
 }
 
 static void
@@ -44,7 +45,7 @@ test_focal_clamp_and_nan (void)
   const float pred[2] = { 0.0f, 1.0f };
   const float target[2] = { 1.0f, 0.0f };
   float grad[2];
-  double loss = dd_focal_loss (pred, target, 2, 1.0f, grad);
+  double loss = dd_focal_loss (pred, target, NULL, 2, 1.0f, grad);
   double c = DD_FOCAL_CLAMP;
   double expect = -pow (1.0 - c, 2) * log (c) - pow (1.0 - c, 2) * log (c);
   CHECK (isfinite (loss));
@@ -52,7 +53,25 @@ test_focal_clamp_and_nan (void)
   CHECK (grad[0] == 0.0f && grad[1] == 0.0f);
   /* A NaN prediction is not hidden by the clamp. */
   const float bad[2] = { NAN, 0.5f };
-  CHECK (isnan (dd_focal_loss (bad, target, 2, 1.0f, grad)));
+  CHECK (isnan (dd_focal_loss (bad, target, NULL, 2, 1.0f, grad)));
+}
+
+static void
+test_focal_ignored (void)
+{
+  /* Ignoring leaves out the marked negatives (loss and gradient), never a
+   * positive, and the normalisation still counts every object. */
+  const float pred[4] = { 0.8f, 0.3f, 0.1f, 0.6f };
+  const float target[4] = { 1.0f, 0.5f, 0.0f, 1.0f };
+  const float ignored[4] = { 1.0f, 1.0f, 0.0f, 0.0f };
+  const float kept_pred[3] = { 0.8f, 0.1f, 0.6f };
+  const float kept_target[3] = { 1.0f, 0.0f, 1.0f };
+  float grad[4], kept_grad[3];
+  CHECK_CLOSE (dd_focal_loss (pred, target, ignored, 4, 1.0f, grad),
+               dd_focal_loss (kept_pred, kept_target, NULL, 3, 1.0f, kept_grad), 1e-9, 0);
+  CHECK (grad[1] == 0.0f);
+  CHECK (grad[0] == kept_grad[0] && grad[2] == kept_grad[1] && grad[3] == kept_grad[2]);
+  CHECK (grad[0] != 0.0f);
 }
 
 /* Central differences of `loss` at every element against `grad`. */
@@ -82,7 +101,7 @@ static double
 focal_of (float *pred, void *ctx)
 {
   loss_ctx *c = ctx;
-  return dd_focal_loss (pred, c->target, c->n, c->weight, NULL);
+  return dd_focal_loss (pred, c->target, NULL, c->n, c->weight, NULL);
 }
 
 static double
@@ -104,7 +123,7 @@ test_focal_gradient (void)
     target[i] = i % 9 == 0 ? 1.0f : i % 3 == 0 ? dd_rng_range (&rng, 0.0f, 0.95f) : 0.0f;
   }
   loss_ctx ctx = { target, NULL, N, 1.5f };
-  dd_focal_loss (pred, target, N, ctx.weight, grad);
+  dd_focal_loss (pred, target, NULL, N, ctx.weight, grad);
   check_gradient (focal_of, pred, grad, N, &ctx, 1e-3f, 2e-2, 1e-5);
 }
 
@@ -160,10 +179,11 @@ test_detector_loss (void)
   dd_loss_parts parts;
   dd_detector_loss (pred, t, &w, grad, &parts);
   const dd_head_maps *p = &pred->maps[0], *tv = &t->value->maps[0];
-  CHECK_CLOSE (parts.center, dd_focal_loss (p->center, tv->center, 16, 1.0f, NULL), 1e-9, 0);
-  CHECK_CLOSE (parts.keypoint_heatmap,
-               dd_focal_loss (p->keypoint_heatmap, tv->keypoint_heatmap, 16, 1.0f, NULL),
+  CHECK_CLOSE (parts.center, dd_focal_loss (p->center, tv->center, NULL, 16, 1.0f, NULL),
                1e-9, 0);
+  CHECK_CLOSE (parts.keypoint_heatmap,
+               dd_focal_loss (p->keypoint_heatmap, tv->keypoint_heatmap, NULL, 16, 1.0f,
+                              NULL), 1e-9, 0);
   /* Size: |0.25 - 8| + |0.25 - 6| over the 2 masked values. */
   CHECK_CLOSE (parts.size, w.size * (7.75 + 5.75) / (2 + 1e-4), 1e-6, 0);
   CHECK_CLOSE (parts.total, parts.center + parts.size + parts.offset
@@ -172,6 +192,15 @@ test_detector_loss (void)
   const dd_head_maps *g = &grad->maps[0];
   for (int i = 0; i < 32; i++)
     CHECK_CLOSE (g->size[i], i == 5 || i == 16 + 5 ? -w.size / (2 + 1e-4) : 0.0, 1e-6, 0);
+  /* The keypoint heatmap's ignored cells are left out of its loss. */
+  t->keypoint_ignored[15] = 1.0f;
+  dd_loss_parts ignoring;
+  dd_detector_loss (pred, t, &w, grad, &ignoring);
+  CHECK_CLOSE (ignoring.keypoint_heatmap,
+               dd_focal_loss (p->keypoint_heatmap, tv->keypoint_heatmap,
+                              t->keypoint_ignored, 16, 1.0f, NULL), 1e-9, 0);
+  CHECK (ignoring.keypoint_heatmap < parts.keypoint_heatmap);
+  CHECK (g->keypoint_heatmap[15] == 0.0f && g->keypoint_heatmap[14] != 0.0f);
   dd_head_batch_free (pred);
   dd_head_batch_free (grad);
   dd_targets_free (t);
@@ -183,6 +212,7 @@ main (void)
   RUN_TEST (test_focal_values);
   RUN_TEST (test_focal_normalised_by_objects);
   RUN_TEST (test_focal_clamp_and_nan);
+  RUN_TEST (test_focal_ignored);
   RUN_TEST (test_focal_gradient);
   RUN_TEST (test_l1);
   RUN_TEST (test_detector_loss);

@@ -1,7 +1,8 @@
 /* Target encoding: the centre cell's peak is exactly 1, the Gaussian's
  * radius grows with the object (CenterNet's values), regressions and
- * masks sit at the centre cell, keypoints as the centre, and what is left
- * out (crowds, no class, unlabelled or out-of-map keypoints). */
+ * masks sit at the centre cell, keypoints as the centre, what is left
+ * out (crowds, no class, unlabelled or out-of-map keypoints), and the
+ * boxes where unlabelled keypoints are marked unknown. */
 #include <math.h>
 #include <string.h>
 
@@ -161,6 +162,38 @@ test_left_out (void)
   dd_targets_free (t);
 }
 
+/* Keypoint 1 of the first person is unlabelled: its heatmap is ignored
+ * over the cells that person's box touches, and nowhere else; the
+ * labelled keypoint 0 and the person of no class are not marked. */
+static void
+test_ignore_unlabelled_keypoints (void)
+{
+  dd_targets *t = dd_targets_new (2, H, W, STRIDE, 1, K);
+  float kp[3 * K] = { 45.0f, 22.0f, 2.0f, 0.0f, 0.0f, 0.0f, 50.0f, 30.0f, 2.0f };
+  float none[3 * K] = { 0 };
+  /* Box (40, 20) to (60, 50): cells x 10..15, y 5..12. */
+  dd_coco_annotation anns[2] = {
+    person (40.0, 20.0, 20.0, 30.0, kp),
+    person (0.0, 0.0, 12.0, 12.0, none),
+  };
+  int cls[2] = { 0, -1 };
+  dd_targets_encode (t, 1, anns, cls, 2);
+  dd_targets_ignore_unlabelled_keypoints (t, 1, anns, cls, 2);
+  size_t plane = H * W;
+  const float *ignored = t->keypoint_ignored + K * plane;
+  CHECK (count_nonzero (t->keypoint_ignored, K * plane) == 0);  /* image 0 */
+  CHECK (count_nonzero (ignored, plane) == 0);
+  CHECK (count_nonzero (ignored + 2 * plane, plane) == 0);
+  CHECK (count_nonzero (ignored + plane, plane) == 6 * 8);
+  CHECK (ignored[plane + 5 * W + 10] == 1.0f && ignored[plane + 12 * W + 15] == 1.0f);
+  CHECK (ignored[plane + 4 * W + 10] == 0.0f && ignored[plane + 5 * W + 16] == 0.0f);
+  /* Encoding alone marks nothing, and clearing unmarks. */
+  dd_targets_clear (t);
+  dd_targets_encode (t, 1, anns, cls, 2);
+  CHECK (count_nonzero (t->keypoint_ignored, 2 * K * plane) == 0);
+  dd_targets_free (t);
+}
+
 int
 main (void)
 {
@@ -170,5 +203,6 @@ main (void)
   RUN_TEST (test_radius_grows_with_size);
   RUN_TEST (test_keypoint_targets);
   RUN_TEST (test_left_out);
+  RUN_TEST (test_ignore_unlabelled_keypoints);
   return check_exit_status ();
 }
