@@ -2,8 +2,6 @@
 
 #include <string.h>
 
-#include "model_scores.h"
-
 static void
 add_row (JsonArray *rows, const char *name, JsonObject *scores)
 {
@@ -89,6 +87,15 @@ ap (JsonObject *row, const char *kind)
   return json_object_get_double_member (json_object_get_object_member (row, kind), "AP");
 }
 
+/* Scores (as rows: "keypoints" and "boxes") minus scores, AP in points. */
+static void
+difference_line (GString *s, JsonObject *student, const char *name, JsonObject *other)
+{
+  g_string_append_printf (s, "student - %s: %+.1f keypoint AP, %+.1f box AP\n", name,
+      100 * (ap (student, "keypoints") - ap (other, "keypoints")),
+      100 * (ap (student, "boxes") - ap (other, "boxes")));
+}
+
 static void
 labels_line (GString *s, JsonObject *round)
 {
@@ -147,14 +154,24 @@ dd_distill_table_text (JsonObject *results)
     g_string_append (s, "\n");
   }
   JsonArray *rounds = json_object_get_array_member (results, "rounds");
-  guint n_rows = json_array_get_length (rows);
-  if (n_rows >= 3) {
-    /* Rows 0 and 2: the supervised teacher and the first student. */
-    JsonObject *sup = json_array_get_object_element (rows, 0);
-    JsonObject *stu = json_array_get_object_element (rows, 2);
-    g_string_append_printf (s, "\nstudent - supervised: %+.1f keypoint AP, %+.1f box AP\n",
-        100 * (ap (stu, "keypoints") - ap (sup, "keypoints")),
-        100 * (ap (stu, "boxes") - ap (sup, "boxes")));
+  JsonObject *first = json_array_get_length (rounds) > 0
+      ? json_array_get_object_element (rounds, 0) : NULL;
+  JsonObject *student = first
+      ? scores_of (json_object_get_object_member (first, "student")) : NULL;
+  JsonObject *teacher = first
+      ? scores_of (json_object_get_object_member (first, "teacher")) : NULL;
+  if (student && teacher) {
+    /* Each difference names what round 1's student is set against, so
+     * that the teacher is not taken for a baseline. */
+    g_string_append (s, "\n");
+    difference_line (s, student, "teacher", teacher);
+    JsonArray *baselines = json_object_get_array_member (results, "baselines");
+    for (guint i = 0; i < json_array_get_length (baselines); i++) {
+      JsonObject *b = json_array_get_object_element (baselines, i);
+      if (scores_of (b))
+        difference_line (s, student, json_object_get_string_member (b, "name"),
+            scores_of (b));
+    }
   }
   for (guint i = 0; i < json_array_get_length (rounds); i++)
     labels_line (s, json_array_get_object_element (rounds, i));

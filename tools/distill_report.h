@@ -11,9 +11,9 @@
  * {...}, "boxes": {...}}]. */
 JsonNode *dd_distill_table (JsonObject *results);
 
-/* The table as text (with the gain of the student over the supervised
- * teacher, and what the automatic labels were), from a results object
- * with "table". */
+/* The table as text, from a results object with "table": then round 1's
+ * student minus the teacher and minus each baseline ("student - NAME:"
+ * lines), and what the automatic labels were. */
 char *dd_distill_table_text (JsonObject *results);
 
 #endif

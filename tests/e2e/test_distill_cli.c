@@ -196,7 +196,7 @@ test_distill (void)
   g_assert_nonnull (strstr (err, "generating the 'test' benchmark"));
   g_autofree char *table = check_results (out, TRUE);
   g_assert_nonnull (strstr (table, "data distillation: labeled-35 + labeled-80"));
-  g_assert_nonnull (strstr (stdout_text, "student - supervised"));
+  g_assert_nonnull (strstr (stdout_text, "student - teacher: "));
 
   /* Again in the same folder: nothing trained or labelled again. */
   g_autofree char *again_out = NULL, *again_err = NULL;
