@@ -69,6 +69,18 @@ fail (GError *error)
   return 1;
 }
 
+/* Creates `folder` (and its parents), or says which and why not. */
+static gboolean
+make_folder (const char *folder, GError **error)
+{
+  if (g_mkdir_with_parents (folder, 0755) == 0)
+    return TRUE;
+  int saved = errno;
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+      "cannot create the folder %s: %s", folder, g_strerror (saved));
+  return FALSE;
+}
+
 static char *
 split_json (const experiment *x, const char *split, gboolean hidden)
 {
@@ -221,11 +233,13 @@ snapshot (experiment *x, const char *run, const char *dir, GError **error)
 {
   char err[1024];
   g_autofree char *checkpoint = g_build_filename (run, DD_TRAIN_CHECKPOINT, NULL);
+  if (!make_folder (dir, error))
+    return FALSE;
   dd_detector *det = dd_detector_load (x->e->model, err, sizeof err);
   int h = x->e->size, w = x->e->size;
   if (det && h == 0)
     dd_net_default_size (det->net, &h, &w);
-  gboolean ok = det && g_mkdir_with_parents (dir, 0755) == 0
+  gboolean ok = det
       && !dd_detector_setup (det, x->be, DD_NET_INFER, 1, h, w, err, sizeof err)
       && !dd_model_dir_save (det, checkpoint, dir, h, w, err, sizeof err);
   if (!ok)
@@ -389,7 +403,7 @@ make_labels (experiment *x, const char *teacher, const char *file,
     .device = x->device,
   };
   g_autofree char *passes = NULL;
-  gboolean ok = l && g_mkdir_with_parents (folder, 0755) == 0
+  gboolean ok = l && make_folder (folder, error)
       && dd_label_pipeline_run (&p, dd_labeler_add, l, &passes, error)
       && dd_labeler_finish (l, passes, x->e->ensemble, provenance, file, o, error);
   json_node_unref (provenance);
@@ -624,11 +638,8 @@ write_results (experiment *x, JsonNode *results, GError **error)
   g_autofree char *text = json_to_string (results, TRUE);
   g_autofree char *with_newline = g_strconcat (text, "\n", NULL);
   g_autofree char *table = dd_distill_table_text (json_node_get_object (results));
-  if (g_mkdir_with_parents (x->exp_dir, 0755) != 0) {
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-        "cannot create %s: %s", x->exp_dir, g_strerror (errno));
+  if (!make_folder (x->exp_dir, error))
     return FALSE;
-  }
   if (!g_file_set_contents (json, with_newline, -1, error)
       || !g_file_set_contents (txt, table, -1, error))
     return FALSE;

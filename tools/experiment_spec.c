@@ -275,7 +275,15 @@ dd_experiment_load (const char *name_or_path, GError **error)
   }
   g_autofree char *text = NULL;
   gsize len;
-  if (!g_file_get_contents (name_or_path, &text, &len, NULL)) {
+  GError *read_error = NULL;
+  if (!g_file_get_contents (name_or_path, &text, &len, &read_error)) {
+    /* A file that is there but cannot be read says why; only a name that
+     * is neither built in nor a file gets the list of built-in names. */
+    if (!g_error_matches (read_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+      g_propagate_prefixed_error (error, read_error, "experiment spec: ");
+      return NULL;
+    }
+    g_error_free (read_error);
     g_autofree char *names = g_strjoinv (", ", (char **) dd_experiment_builtin);
     g_set_error (error, DD_EXPERIMENT_ERROR, 0, "no experiment spec '%s': give a "
         "built-in name (%s) or the path of a spec file", name_or_path, names);

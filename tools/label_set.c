@@ -19,6 +19,14 @@ struct dd_labeler {
   gint64 start_us;
 };
 
+/* A run stopped before every image came leaves some NULL. */
+static void
+free_candidates (gpointer dets)
+{
+  if (dets)
+    g_array_unref (dets);
+}
+
 dd_labeler *
 dd_labeler_new (const char *const *classes, int n_classes, int n_keypoints,
     const dd_coco_dataset *labeled, const dd_coco_dataset *corpus, GError **error)
@@ -33,7 +41,7 @@ dd_labeler_new (const char *const *classes, int n_classes, int n_keypoints,
   l->labeled = labeled;
   l->corpus = corpus;
   l->calibrator = dd_calibrator_new (n_classes, n_keypoints);
-  l->candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  l->candidates = g_ptr_array_new_with_free_func (free_candidates);
   g_ptr_array_set_size (l->candidates, (gint) corpus->images->len);
   l->start_us = g_get_monotonic_time ();
   return l;

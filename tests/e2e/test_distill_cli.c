@@ -517,6 +517,28 @@ test_stale_benchmark_refused (void)
   g_assert_true (g_file_set_contents (made, text, -1, NULL));
 }
 
+/* A folder the labels cannot be written to is named, with the reason,
+ * and nothing crashes: here labels/ is a file. The teacher is found
+ * again, so the failure comes at the labelling step. */
+static void
+test_labels_folder_not_writable (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
+  g_autofree char *labels = g_build_filename (out, "labels", NULL);
+  g_autofree char *away = g_build_filename (out, "labels.away", NULL);
+  g_assert_cmpint (g_rename (labels, away), ==, 0);
+  g_assert_true (g_file_set_contents (labels, "not a folder", -1, NULL));
+  g_autofree char *o = NULL, *e = NULL;
+  int status = run (&o, &e, "distill", "--spec", "test", "--out", out, NULL);
+  g_assert_cmpint (g_remove (labels), ==, 0);
+  g_assert_cmpint (g_rename (away, labels), ==, 0);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (e, "teacher   done before"));
+  g_autofree char *expected = g_strdup_printf ("cannot create the folder %s: ", labels);
+  g_assert_nonnull (strstr (e, expected));
+  g_assert_null (strstr (e, "CRITICAL"));
+}
+
 static void
 test_usage (void)
 {
@@ -535,6 +557,12 @@ test_usage (void)
           "2, \"ratio\": 1.5}}", -1, NULL));
   g_assert_cmpint (run (&o3, &e3, "distill", "--spec", bad, NULL), ==, 1);
   g_assert_nonnull (strstr (e3, "student.ratio"));
+  /* A spec path that is there but cannot be read says why, not that no
+   * such spec exists. */
+  g_autofree char *o4 = NULL, *e4 = NULL;
+  g_assert_cmpint (run (&o4, &e4, "distill", "--spec", tmp_dir, NULL), ==, 1);
+  g_assert_nonnull (strstr (e4, tmp_dir));
+  g_assert_null (strstr (e4, "no experiment spec"));
 }
 
 static void
@@ -569,6 +597,7 @@ main (int argc, char **argv)
   g_test_add_func ("/distill/video-frames", test_video_frames);
   g_test_add_func ("/distill/runs-named-by-network", test_runs_named_by_network);
   g_test_add_func ("/distill/stale-benchmark-refused", test_stale_benchmark_refused);
+  g_test_add_func ("/distill/labels-folder-not-writable", test_labels_folder_not_writable);
   /* Last: it rewrites test/results.json with two rounds. */
   g_test_add_func ("/distill/two-rounds", test_two_rounds);
   int status = g_test_run ();
