@@ -17,6 +17,7 @@
 #include "model/model_dir.h"
 #include "model/trainer.h"
 #include "model_scores.h"
+#include "nn/checkpoint.h"
 #include "train_pipeline.h"
 #include "tta_predictor.h"
 #include "video_frames.h"
@@ -277,6 +278,21 @@ curve_point (int64_t iteration, JsonNode *scores)
   return json_node_init_object (json_node_alloc (), p);
 }
 
+/* The step of `run`'s checkpoint in *step (0: none yet). */
+static gboolean
+checkpoint_step (const char *run, int64_t *step, GError **error)
+{
+  char err[1024];
+  g_autofree char *checkpoint = g_build_filename (run, DD_TRAIN_CHECKPOINT, NULL);
+  *step = 0;
+  if (!g_file_test (checkpoint, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (dd_checkpoint_read_step (checkpoint, step, err, sizeof err) == 0)
+    return TRUE;
+  g_set_error (error, DD_EXPERIMENT_ERROR, 0, "%s", err);
+  return FALSE;
+}
+
 /* Trains (or finds) a run and scores it: {"run", "training", "scores",
  * "curve"}; *model_dir gets its folder. With curve points, the run goes in
  * slices and each slice's checkpoint is scored. */
@@ -309,6 +325,17 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
     if (!dd_training_done (snap)) {
       if (dd_training_done (out))
         continue;               /* finished before its slices were asked for */
+      /* Trained past `at` without this slice (by a spec with fewer curve
+       * points): its weights there are gone, and a later step's must not
+       * stand for them. */
+      int64_t reached;
+      if (!(ok = checkpoint_step (out, &reached, error)))
+        break;
+      if (reached > at) {
+        fprintf (stderr, "  %-9s no curve point at %" G_GINT64_FORMAT ": %s is at "
+            "iteration %" G_GINT64_FORMAT " already\n", t->title, at, out, reached);
+        continue;
+      }
       t->stop_after = at;
       ok = dd_training_run (t, &o, error) && snapshot (x, out, snap, error);
       if (isnan (first_loss))

@@ -356,6 +356,14 @@ start_or_resume (run *r, GError **error)
         r->o->iterations);
     return -1;
   }
+  /* Stopping there would leave the checkpoint past where the caller
+   * believes the run stopped (a curve point would get later weights). */
+  if (r->o->stop_after > 0 && step > r->o->stop_after) {
+    set_error (error, DD_MODEL_ERROR_RESUME, "%s is at step %" G_GINT64_FORMAT
+        ", past the stop asked for at %" G_GINT64_FORMAT ": a run cannot stop where "
+        "it has already been", r->checkpoint, step, r->o->stop_after);
+    return -1;
+  }
   r->last_checkpoint = step;
   /* The sampler is a pure function of its seed: replaying its draws puts
    * it where the checkpointed run left it. */

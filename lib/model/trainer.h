@@ -89,7 +89,8 @@ typedef struct dd_train_options {
   const char *out;              /* the run's folder */
   int64_t checkpoint_every;
   /* > 0: stop after this iteration, with a checkpoint, as if killed there
-   * (to slice a long run, and for tests). */
+   * (to slice a long run, and for tests). A checkpoint already past it is
+   * refused (DD_MODEL_ERROR_RESUME). */
   int64_t stop_after;
   dd_train_progress progress;
   void *user;

@@ -252,6 +252,18 @@ apply (dd_net *net, const plan *p, int64_t step, float *host)
 }
 
 int
+dd_checkpoint_read_step (const char *path, int64_t *step, char *err, size_t err_len)
+{
+  *step = 0;
+  dd_safetensors *st = dd_safetensors_read (path, err, err_len);
+  if (!st)
+    return -1;
+  int status = parse_step (st, step, err, err_len);
+  dd_safetensors_free (st);
+  return status;
+}
+
+int
 dd_checkpoint_load (dd_net *net, const char *path, char *err, size_t err_len)
 {
   if (!net->param_arena)

@@ -40,6 +40,23 @@ run (char **out_text, char **err_text, ...)
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
 
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  if (!dir) {
+    g_remove (path);
+    return;
+  }
+  const char *name;
+  while ((name = g_dir_read_name (dir))) {
+    g_autofree char *child = g_build_filename (path, name, NULL);
+    remove_tree (child);
+  }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
 static JsonObject *
 object (JsonObject *o, const char *member)
 {
@@ -539,6 +556,39 @@ test_labels_folder_not_writable (void)
   g_assert_null (strstr (e, "CRITICAL"));
 }
 
+/* A run trained past a curve point without its slice (by a spec with
+ * fewer curve points, then stopped) gets no point there, not a later
+ * step's weights under that point's name. Here the end-to-end teacher
+ * keeps only its last checkpoint (step 40): its snapshots and model are
+ * gone. */
+static void
+test_curve_point_past_checkpoint (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
+  g_autofree char *results = g_build_filename (out, "test", "results.json", NULL);
+  JsonParser *parser = json_parser_new ();
+  g_autofree char *teacher = g_strdup (json_object_get_string_member (
+          object (first_round (parser, results), "teacher"), "run"));
+  g_object_unref (parser);
+  const char *gone[] = { "at-13", "at-26", "model.json", "model.safetensors" };
+  for (gsize i = 0; i < G_N_ELEMENTS (gone); i++) {
+    g_autofree char *path = g_build_filename (teacher, gone[i], NULL);
+    g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+    remove_tree (path);
+  }
+  g_autofree char *o = NULL, *e = NULL;
+  g_assert_cmpint (run (&o, &e, "distill", "--spec", "test", "--out", out, NULL), ==, 0);
+  g_assert_nonnull (strstr (e, "teacher   no curve point at 13: "));
+  g_assert_nonnull (strstr (e, "teacher   no curve point at 26: "));
+  parser = json_parser_new ();
+  JsonObject *t = object (first_round (parser, results), "teacher");
+  JsonArray *curve = json_object_get_array_member (t, "curve");
+  g_assert_cmpuint (json_array_get_length (curve), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (curve, 0),
+          "iteration"), ==, 40);
+  g_object_unref (parser);
+}
+
 static void
 test_usage (void)
 {
@@ -565,23 +615,6 @@ test_usage (void)
   g_assert_null (strstr (e4, "no experiment spec"));
 }
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  if (!dir) {
-    g_remove (path);
-    return;
-  }
-  const char *name;
-  while ((name = g_dir_read_name (dir))) {
-    g_autofree char *child = g_build_filename (path, name, NULL);
-    remove_tree (child);
-  }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -598,6 +631,7 @@ main (int argc, char **argv)
   g_test_add_func ("/distill/runs-named-by-network", test_runs_named_by_network);
   g_test_add_func ("/distill/stale-benchmark-refused", test_stale_benchmark_refused);
   g_test_add_func ("/distill/labels-folder-not-writable", test_labels_folder_not_writable);
+  g_test_add_func ("/distill/curve-point-past-checkpoint", test_curve_point_past_checkpoint);
   /* Last: it rewrites test/results.json with two rounds. */
   g_test_add_func ("/distill/two-rounds", test_two_rounds);
   int status = g_test_run ();

@@ -246,6 +246,10 @@ test_other_run_refused (void)
   g_autofree char *other = data_file ("labeled-35.json");
   options (&o, other, out);
   expect_failure (&o, DD_MODEL_ERROR_RESUME, "data_sha256");
+  /* At step 5, it cannot stop at 3. */
+  options (&o, data, out);
+  o.stop_after = 3;
+  expect_failure (&o, DD_MODEL_ERROR_RESUME, "past the stop asked for at 3");
 }
 
 /* A learning rate of 1e30 blows the weights up within a few steps: the

@@ -328,6 +328,8 @@ test_checkpoint_round_trip (void)
   CHECK (dd_checkpoint_load (back, path, err, sizeof err) == 0);
   CHECK (same_tensors (net, back, 1));
   CHECK (dd_net_step (back) == 2);
+  int64_t step = -1;
+  CHECK (dd_checkpoint_read_step (path, &step, err, sizeof err) == 0 && step == 2);
   /* Saved again, the same bytes: num_batches_tracked came back too. */
   const char *again = path_in_dir ("again.safetensors");
   CHECK (dd_checkpoint_save (back, again, err, sizeof err) == 0);
