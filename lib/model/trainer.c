@@ -299,7 +299,7 @@ same_run (JsonObject *saved, JsonObject *now, const char *config, GError **error
       g_autofree char *is = json_to_string (b, FALSE);
       return set_error (error, DD_MODEL_ERROR_RESUME,
           "%s belongs to another run: its %s is %s, this one's %s. A run resumes only "
-          "with the same network, data and options; use another --out for a new run",
+          "with the same network, data and options; start a new run in another folder",
           config, compared[i], was, is);
     }
   }
@@ -339,7 +339,7 @@ start_or_resume (run *r, GError **error)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
     set_error (error, DD_MODEL_ERROR_RESUME,
         "%s has a checkpoint but no readable %s: it is not the folder of a ddistill "
-        "train run; use another --out", r->o->out, DD_TRAIN_CONFIG);
+        "train run; start the run in another folder", r->o->out, DD_TRAIN_CONFIG);
     return -1;
   }
   if (!same_run (json_node_get_object (json_parser_get_root (parser)),
@@ -415,8 +415,8 @@ diverged (run *r, const char *what, int64_t iteration, GError **error)
                          "and was left as it was", r->checkpoint, r->last_checkpoint)
       : g_strdup ("no checkpoint had been written yet");
   return set_error (error, DD_MODEL_ERROR_DIVERGED,
-      "%s at iteration %" G_GINT64_FORMAT ": training stopped; %s. Lower --lr "
-      "(now %g) or check the data", what, iteration + 1, last, r->o->lr);
+      "%s at iteration %" G_GINT64_FORMAT ": training stopped; %s. Lower the "
+      "learning rate (now %g) or check the data", what, iteration + 1, last, r->o->lr);
 }
 
 static gboolean
