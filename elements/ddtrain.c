@@ -20,10 +20,15 @@
  * default). The run lives in the folder `location`: train.json, a
  * checkpoint every `checkpoint-interval` iterations, and the student
  * (model.json + model.safetensors, which `ddistill predict` reads) when
- * `iterations` are done. With `resume`, a folder holding a checkpoint of the
- * same run is continued from it: the element skips the images of each
- * stream that the run had already used, so feeding it the same streams
- * (the same dddatasetsrc settings) continues exactly where it stopped.
+ * `iterations` are done. With `resume`, a folder holding a checkpoint of a
+ * run with the same model and settings (train.json) is continued from it:
+ * the element skips the images of each stream that the run had already
+ * used, so feeding it the same streams (the same dddatasetsrc settings)
+ * continues exactly where it stopped. What the streams carry is not
+ * checked, only whether there is an automatic one: other data in the same
+ * `location` would be trained on as if it were the same. The pads are
+ * requested before the pipeline starts; while a run goes, no pad can be
+ * added, and releasing one ends that stream.
  *
  * The engine runs on its own worker thread (lib/nn/worker.h), never on the
  * streaming threads: they only copy each image and its labels into a
@@ -53,6 +58,7 @@
 
 #include "elements/train_item.h"
 #include "model/trainer.h"
+#include "nn/checkpoint.h"
 #include "nn/worker.h"
 
 GST_DEBUG_CATEGORY_STATIC (dd_train_debug);
@@ -339,6 +345,25 @@ post_done (DdTrain *self)
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_eos (GST_OBJECT (self)));
 }
 
+/* The `iteration` the run stands at once dd_train returned: its last
+ * checkpoint's step. Progress messages set it only for iterations run
+ * now; a resume with nothing left to do would otherwise report 0. */
+static void
+note_reached_step (DdTrain *self)
+{
+  char err[1024];
+  int64_t step;
+  g_autofree char *checkpoint = g_build_filename (self->run.location,
+      DD_TRAIN_CHECKPOINT, NULL);
+  if (dd_checkpoint_read_step (checkpoint, &step, err, sizeof err) != 0) {
+    GST_WARNING_OBJECT (self, "%s", err);
+    return;
+  }
+  GST_OBJECT_LOCK (self);
+  self->iteration = (guint64) step;
+  GST_OBJECT_UNLOCK (self);
+}
+
 /* The whole run, one job on the engine worker. */
 static int
 train_job (dd_backend *be, void *arg, char *err, size_t err_len)
@@ -347,6 +372,8 @@ train_job (dd_backend *be, void *arg, char *err, size_t err_len)
   self->run.options.backend = be;
   g_autoptr (GError) error = NULL;
   gboolean ok = dd_train (&self->run.options, &error);
+  if (ok)
+    note_reached_step (self);
   g_mutex_lock (&self->lock);
   self->finished = TRUE;
   gboolean stopping = self->stopping;
@@ -428,6 +455,13 @@ check_settings (DdTrain *self)
     GST_ELEMENT_ERROR (self, CORE, PAD, ("Nothing is linked to the labeled pad"),
         ("ddtrain needs manual labels on its labeled pad; the automatic pad is "
             "optional"));
+    return FALSE;
+  }
+  const dd_train_options *o = &r->options;
+  if (o->stream_automatic && o->rho <= 0.0 && !(o->ratio > 0.0 && o->ratio < 1.0)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("ratio=%g cannot mix two streams",
+            o->ratio), ("with the automatic pad linked, ratio is the manual share of "
+            "each minibatch: between 0 and 1, both excluded (or give rho)"));
     return FALSE;
   }
   g_autofree char *checkpoint = g_build_filename (r->location, DD_TRAIN_CHECKPOINT,
@@ -517,8 +551,12 @@ dd_train_change_state (GstElement *element, GstStateChange transition)
     wake_all (self);
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element,
       transition);
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY
+      || (transition == GST_STATE_CHANGE_READY_TO_PAUSED
+          && ret == GST_STATE_CHANGE_FAILURE)) {
+    wake_all (self);
     stop_run (self);
+  }
   return ret;
 }
 
@@ -533,6 +571,12 @@ dd_train_request_new_pad (GstElement *element, GstPadTemplate *templ,
   DdTrain *self = DD_TRAIN (element);
   DdLabelsOrigin origin = g_str_equal (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ),
       "automatic") ? DD_LABELS_AUTOMATIC : DD_LABELS_MANUAL;
+  if (self->job_submitted) {
+    GST_WARNING_OBJECT (self, "no %s pad while a run goes: its mix was fixed when it "
+        "started (request the pads in NULL or READY)",
+        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
+    return NULL;
+  }
   GST_OBJECT_LOCK (self);
   gboolean taken = self->feeds[origin].pad != NULL;
   GST_OBJECT_UNLOCK (self);
@@ -557,8 +601,15 @@ dd_train_release_pad (GstElement *element, GstPad *pad)
 {
   DdTrain *self = DD_TRAIN (element);
   GST_OBJECT_LOCK (self);
-  feed_of_pad (self, pad)->pad = NULL;
+  feed *f = feed_of_pad (self, pad);
+  f->pad = NULL;
   GST_OBJECT_UNLOCK (self);
+  /* A run drawing from it would wait for its images for ever: the stream
+   * has ended, as far as the run can tell. */
+  g_mutex_lock (&self->lock);
+  f->eos = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
   gst_element_remove_pad (element, pad);
 }
 
@@ -755,8 +806,8 @@ install_properties (GObjectClass *gobject_class)
           DEFAULT_LR_DROPS, rw));
   g_object_class_install_property (gobject_class, PROP_RATIO,
       g_param_spec_double ("ratio", "Ratio", "With an automatic stream: the "
-          "expected manual share of each minibatch (0.6: the paper's 6:4)", 0.0, 1.0,
-          DEFAULT_RATIO, rw));
+          "expected manual share of each minibatch, 0 and 1 excluded (0.6: the "
+          "paper's 6:4)", 0.0, 1.0, DEFAULT_RATIO, rw));
   g_object_class_install_property (gobject_class, PROP_RHO,
       g_param_spec_double ("rho", "Rho", "With an automatic stream and rho > 0: "
           "draw manual : automatic as 1 : rho instead of by ratio (the paper's "

@@ -101,7 +101,8 @@ typedef struct dd_train_options {
    * stream (stream_user, ...), from the manual source or, with
    * stream_automatic, from both mixed at ratio or rho. stream_id stands for
    * the data in train.json: a resume continues a run only with the same
-   * streams. */
+   * stream_id, so it tells runs apart only as well as the caller names
+   * its streams (ddtrain names only whether an automatic one is mixed). */
   dd_train_stream_fn stream;
   void *stream_user;
   gboolean stream_automatic;

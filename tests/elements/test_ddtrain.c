@@ -141,6 +141,27 @@ test_pads (void)
   gst_object_unref (t);
 }
 
+/* While a run goes its mix is fixed: no pad can be added; once the
+ * pipeline is back in NULL, it can. */
+static void
+test_pads_fixed_while_running (void)
+{
+  g_autofree char *out = fixture_tmpdir ("ddtrain");
+  GstElement *p = training_pipeline (out, FALSE, "iterations=100000");
+  GstElement *t = gst_bin_get_by_name (GST_BIN (p), "t");
+  g_assert_cmpint (gst_element_set_state (p, GST_STATE_PLAYING), !=,
+      GST_STATE_CHANGE_FAILURE);
+  g_assert_null (gst_element_request_pad_simple (t, "automatic"));
+  gst_element_set_state (p, GST_STATE_NULL);
+  GstPad *automatic = gst_element_request_pad_simple (t, "automatic");
+  g_assert_nonnull (automatic);
+  gst_element_release_request_pad (t, automatic);
+  gst_object_unref (automatic);
+  gst_object_unref (t);
+  gst_object_unref (p);
+  fixture_rmdir (out);
+}
+
 /* 6:4 and 1:2: the images drawn from each stream are exactly the seeded
  * sampler's draws; a progress message per iteration; the loss falls; the
  * student is saved. */
@@ -263,6 +284,17 @@ test_resume (void)
   g_bytes_unref (a);
   g_bytes_unref (b);
 
+  /* Started again when done: nothing to train, and the done message says
+   * where the run stands, not 0. */
+  GPtrArray *again = run_training (training_pipeline (parts, TRUE, props), &done);
+  g_assert_cmpuint (again->len, ==, 0);
+  g_assert_cmpuint (get_u64 (done, "iteration"), ==, 12);
+  gboolean early = TRUE;
+  g_assert_true (gst_structure_get_boolean (done, "stopped-early", &early));
+  g_assert_false (early);
+  gst_structure_free (done);
+  g_ptr_array_unref (again);
+
   g_autofree char *refuse = g_strdup_printf ("%s resume=false", props);
   GstElement *p = training_pipeline (parts, TRUE, refuse);
   g_assert_cmpint (gst_element_set_state (p, GST_STATE_PLAYING), ==,
@@ -383,6 +415,12 @@ test_bad_setup (void)
   g_object_set (t, "location", "/nonexistent-run", "model", "no-such-net", NULL);
   g_autofree char *no_model = start_error (t);
   g_assert_nonnull (strstr (no_model, "no-such-net"));
+  /* Two streams cannot be mixed with all or none of a batch manual. */
+  GstPad *automatic = gst_element_request_pad_simple (t, "automatic");
+  g_object_set (t, "model", "tiny", "ratio", 1.0, NULL);
+  g_autofree char *all_manual = start_error (t);
+  g_assert_nonnull (strstr (all_manual, "ratio=1 "));
+  gst_object_unref (automatic);
   gst_object_unref (pad);
   gst_object_unref (t);
 }
@@ -407,6 +445,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   dd_spec_free (spec);
   g_test_add_func ("/ddtrain/pads", test_pads);
+  g_test_add_func ("/ddtrain/pads-fixed-while-running", test_pads_fixed_while_running);
   g_test_add_func ("/ddtrain/mix-ratio", test_mix_ratio);
   g_test_add_func ("/ddtrain/mix-rho", test_mix_rho);
   g_test_add_func ("/ddtrain/eos-saves", test_eos_saves);
