@@ -115,7 +115,10 @@ dd_draw_gaussian_at (float *plane, int h, int w, double x, double y, int radius)
       if (g < DBL_EPSILON)
         continue;
       float *cell = plane + (size_t) yy * w + xx;
-      float v = xx == px && yy == py ? 1.0f : (float) fmin (g, 1.0);
+      /* A point on a cell border is as near the neighbour as the peak
+       * cell; the focal loss takes every 1 for a positive, so only the
+       * peak may hold one. */
+      float v = xx == px && yy == py ? 1.0f : (float) fmin (g, 1.0 - FLT_EPSILON);
       if (v > *cell)
         *cell = v;
     }

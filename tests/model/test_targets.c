@@ -56,6 +56,14 @@ test_gaussian (void)
   float edge[4 * 4] = {0};
   dd_draw_gaussian (edge, 4, 4, 0, 0, 3);
   CHECK (edge[0] == 1.0f && count_nonzero (edge, 16) == 16);
+  /* A point on the corner of four cells: as near to each, one positive. */
+  float corner[6 * 6] = {0};
+  dd_draw_gaussian_at (corner, 6, 6, 3.0, 3.0, 1);
+  int ones = 0;
+  for (int i = 0; i < 36; i++)
+    ones += corner[i] == 1.0f;
+  CHECK (ones == 1 && corner[3 * 6 + 3] == 1.0f);
+  CHECK (corner[2 * 6 + 2] > 0.99f);
 }
 
 static dd_coco_annotation
