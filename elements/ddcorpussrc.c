@@ -677,6 +677,7 @@ open_corpus (DdCorpusSrc *self)
   self->list = dd_corpus_list_new (self->location, self->extensions,
       self->shard_index, self->shard_count, &e);
   gboolean watch = self->watch;
+  gint64 interval = self->poll_interval * (gint64) 1000;
   GST_OBJECT_UNLOCK (self);
   if (self->list == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("%s", e->message), (NULL));
@@ -690,7 +691,9 @@ open_corpus (DdCorpusSrc *self)
   if (!watch && g_queue_is_empty (&self->pending))
     GST_ELEMENT_WARNING (self, RESOURCE, NOT_FOUND, ("No videos in %s",
             self->location), ("the corpus is empty: EOS at once"));
-  self->next_scan = g_get_monotonic_time ();
+  /* The next look one interval on, as for every later one: a file that
+   * is still being copied in must have time to change. */
+  self->next_scan = g_get_monotonic_time () + (watch ? interval : 0);
   self->running_end = 0;
   self->videos_end = 0;
   self->file_number = 0;

@@ -542,6 +542,30 @@ test_watch (void)
   fixture_rmdir (dir);
 }
 
+/* Watching, even the videos there at the start are played only once a
+ * second look, one poll interval later, finds them unchanged: a file
+ * being copied in when the source starts is not read half-written. */
+static void
+test_watch_settles_first_files (void)
+{
+  g_autofree char *dir = fixture_tmpdir ("watch");
+  g_autofree char *a = in_corpus ("a.mp4");
+  g_autofree char *a2 = g_build_filename (dir, "a.mp4", NULL);
+  copy_bytes (a, a2, G_MAXSIZE);
+  recorder *r;
+  GstHarness *h = corpus_harness (dir, NULL, &r);
+  const gint64 interval_ms = 400;
+  g_object_set (h->element, "watch", TRUE, "poll-interval", (guint) interval_ms, NULL);
+  gint64 start = g_get_monotonic_time ();
+  gst_harness_play (h);
+  gst_buffer_unref (gst_harness_pull (h));
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, interval_ms * 1000);
+  g_assert_true (gst_element_send_event (h->element, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  recorder_free (r);
+  fixture_rmdir (dir);
+}
+
 /* ---- Seeking and the next-file request, in a pipeline -------------------- */
 
 typedef struct {
@@ -678,6 +702,7 @@ main (int argc, char **argv)
   g_test_add_func ("/corpus/src/bad-location", test_bad_location);
   g_test_add_func ("/corpus/src/shards", test_shards_element);
   g_test_add_func ("/corpus/src/watch", test_watch);
+  g_test_add_func ("/corpus/src/watch-settles-first-files", test_watch_settles_first_files);
   g_test_add_func ("/corpus/src/seek", test_seek);
   g_test_add_func ("/corpus/src/next-file", test_next_file);
   int status = g_test_run ();
