@@ -384,8 +384,10 @@ to_coco (const dd_journal_annotation *a, const dd_coco_dataset *categories,
     annotation_to_detection (a, categories, &d);
     if (d.class_index < 0 || !dd_thresholds_keep (select, &d))
       return FALSE;
+    /* A keypoint the journal has as not labelled (below the sink's static
+     * keypoint-threshold) has no coordinates to label: it stays out. */
     for (int k = 0; k < d.n_keypoints; k++)
-      if (d.keypoints[k].score < select->keypoint_score)
+      if (d.keypoints[k].score < select->keypoint_score || kp[3 * k + 2] == 0.0f)
         kp[3 * k] = kp[3 * k + 1] = kp[3 * k + 2] = 0.0f;
       else
         kp[3 * k + 2] = 2.0f;

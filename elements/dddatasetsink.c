@@ -29,7 +29,8 @@
  * are calibrated at EOS by count matching over every frame of the
  * dataset, as the paper chooses them (lib/distill/calibrate.h), applied
  * to the COCO file and recorded in its provenance; the journal keeps all
- * candidates, so leave the static thresholds at 0 then.
+ * candidates, so leave the static thresholds at 0 then (what they leave
+ * out stays out, whatever the calibration chooses).
  *
  * ## Example launch line
  * |[
