@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "elements/journal_line.h"
@@ -15,6 +16,7 @@ struct dd_dataset_journal {
   char *dir;
   char *path;                   /* the journal */
   int fd;                       /* appending */
+  int lock_fd;                  /* the folder, locked while it is open */
   JsonNode *header;
   char *extension;
   int jpeg_quality;
@@ -178,6 +180,26 @@ recover (dd_dataset_journal *j, GError **error)
   return ok;
 }
 
+/* One writer a folder: two would number their frames from the same
+ * journal count and overwrite each other's images. The lock goes with the
+ * descriptor, so a killed writer leaves none behind. */
+static gboolean
+lock_folder (dd_dataset_journal *j, GError **error)
+{
+  j->lock_fd = g_open (j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (j->lock_fd >= 0 && flock (j->lock_fd, LOCK_EX | LOCK_NB) == 0)
+    return TRUE;
+  int err = errno;
+  if (err == EWOULDBLOCK)
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "another writer has the "
+        "dataset folder %s open (a dddatasetsink in this or another process): "
+        "give each writer its own location", j->dir);
+  else
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+        "cannot lock the dataset folder %s: %s", j->dir, g_strerror (err));
+  return FALSE;
+}
+
 dd_dataset_journal *
 dd_dataset_journal_open (const char *dir, JsonNode *header,
     const char *image_extension, int jpeg_quality, gboolean resume,
@@ -203,6 +225,10 @@ dd_dataset_journal_open (const char *dir, JsonNode *header,
   j->line = g_string_sized_new (4096);
   j->candidates = g_array_new (FALSE, FALSE, sizeof (dd_detection));
   j->fd = -1;
+  if (!lock_folder (j, error)) {
+    dd_dataset_journal_close (j);
+    return NULL;
+  }
   gboolean exists = g_file_test (j->path, G_FILE_TEST_EXISTS);
   if (exists && !resume) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
@@ -244,6 +270,8 @@ dd_dataset_journal_close (dd_dataset_journal *j)
     return;
   if (j->fd >= 0)
     close (j->fd);
+  if (j->lock_fd >= 0)
+    close (j->lock_fd);
   g_free (j->dir);
   g_free (j->path);
   json_node_unref (j->header);

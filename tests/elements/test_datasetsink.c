@@ -320,6 +320,25 @@ test_journal_faults (void)
   fixture_rmdir (dir);
 }
 
+/* One writer a folder: a second sink on a folder another one has open
+ * is refused, naming it; once the first has stopped, it starts. */
+static void
+test_one_writer (void)
+{
+  g_autofree char *dir = fixture_tmpdir ("one-writer");
+  GstHarness *h = sink_harness (dir, NULL);
+  gst_harness_push (h, frame ("file:///v/a.mp4", 0, TRUE));
+  char *err = NULL;
+  g_assert_false (starts (dir, NULL, &err, NULL));
+  g_assert_nonnull (strstr (err, "another writer"));
+  g_assert_nonnull (strstr (err, dir));
+  g_clear_pointer (&err, g_free);
+  gst_harness_teardown (h);
+  g_assert_true (starts (dir, NULL, &err, NULL));
+  g_assert_null (err);
+  fixture_rmdir (dir);
+}
+
 /* The journal writes float32 values with 9 digits, not 17, and gives back
  * the very values written: the COCO file a resumed run writes from the
  * journal alone equals, to the byte, the one written from memory at the
@@ -666,6 +685,7 @@ main (int argc, char **argv)
   g_test_add_func ("/datasetsink/resume", test_resume);
   g_test_add_func ("/datasetsink/journal-faults", test_journal_faults);
   g_test_add_func ("/datasetsink/journal-exact", test_journal_exact);
+  g_test_add_func ("/datasetsink/one-writer", test_one_writer);
   g_test_add_func ("/datasetsink/bad-input", test_bad_input);
   g_test_add_func ("/datasetsink/calibrated", test_calibrated);
   g_test_add_func ("/datasetsink/killed-and-restarted",
