@@ -19,7 +19,8 @@
  * skips the frames already written (by their identity, URI + timestamp:
  * `frames-skipped`), writes the rest, and the dataset at EOS is the one an
  * uninterrupted run writes. The COCO file is written atomically at every
- * EOS from the whole journal.
+ * EOS from the whole journal. A location has one writer at a time: a
+ * second sink (in any process) on a folder another has open fails to start.
  *
  * Frames without a DdFrameMeta are identified by their timestamp alone.
  * Detections below `score-threshold` are left out; keypoints below
