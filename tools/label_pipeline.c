@@ -53,9 +53,9 @@ take (GstSample *sample, GHashTable *by_uri, GArray *dets, guint *index,
   const DdDetectionsMeta *dm = dd_buffer_get_detections_meta (buf);
   guint at = fm && fm->uri ? GPOINTER_TO_UINT (g_hash_table_lookup (by_uri, fm->uri)) : 0;
   if (!at || !dm) {
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "ddlabel gave a frame %s%s "
-        "%s", fm && fm->uri ? fm->uri : "without identity", at ? "" : " not in the "
-        "corpus", dm ? "" : "without labels");
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "ddlabel gave a frame (%s) %s",
+        fm && fm->uri ? fm->uri : "without identity",
+        !at ? "that is not in the corpus" : "without labels");
     return FALSE;
   }
   *index = at - 1;
