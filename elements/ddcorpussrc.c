@@ -24,7 +24,9 @@
  * then the source keeps looking at the location every
  * `poll-interval` milliseconds and plays videos as they land (once a new
  * file's size and time have not changed for one interval, so a file being
- * copied is not read half-written). An EOS event sent to the element (as
+ * copied is not read half-written; a look that fails after the first, as
+ * on a network mount gone for a while, is a warning, and the next look
+ * tries again). An EOS event sent to the element (as
  * gst-launch-1.0 -e does on Ctrl-C) ends the stream at once.
  *
  * `shard-index` / `shard-count` split a corpus between machines: every
@@ -104,6 +106,7 @@ struct _DdCorpusSrc {
   dd_corpus_list *list;
   GQueue pending;               /* URIs still to play */
   gint64 next_scan;             /* monotonic µs of the next look (watch) */
+  gboolean scanned_once;        /* a look succeeded since the corpus opened */
   GstCaps *caps;                /* caps pushed for the current video */
   gboolean need_segment;
   GstSegment segment;           /* the last segment pushed */
@@ -251,17 +254,28 @@ wait_until (DdCorpusSrc *self, gint64 deadline)
   g_mutex_unlock (&self->wait_lock);
 }
 
+/* Looks at the corpus again. A failure is an error, except to a watcher
+ * past its first look: a folder on a network mount that is gone for a
+ * moment must not end a job meant to run for days, so it warns and the
+ * next look tries again. */
 static gboolean
-rescan (DdCorpusSrc *self, gboolean settle)
+rescan (DdCorpusSrc *self, gboolean watching)
 {
   GError *e = NULL;
-  GPtrArray *uris = dd_corpus_list_scan (self->list, settle, &e);
+  GPtrArray *uris = dd_corpus_list_scan (self->list, watching, &e);
+  if (uris == NULL && watching && self->scanned_once) {
+    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("Cannot read the corpus: %s",
+            e->message), ("watching: looking again in poll-interval"));
+    g_error_free (e);
+    return TRUE;
+  }
   if (uris == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot read the corpus: %s",
             e->message), (NULL));
     g_error_free (e);
     return FALSE;
   }
+  self->scanned_once = TRUE;
   for (guint i = 0; i < uris->len; i++)
     g_queue_push_tail (&self->pending, g_strdup (g_ptr_array_index (uris, i)));
   g_ptr_array_unref (uris);
@@ -686,6 +700,7 @@ open_corpus (DdCorpusSrc *self)
   }
   /* Watching, the first look only notes the files: they are played once
    * the next look finds them unchanged. */
+  self->scanned_once = FALSE;
   if (!rescan (self, watch))
     return FALSE;
   if (!watch && g_queue_is_empty (&self->pending))

@@ -566,6 +566,50 @@ test_watch_settles_first_files (void)
   fixture_rmdir (dir);
 }
 
+/* Watching, a folder that cannot be read for a while (a network mount
+ * gone) is a warning, not the end: once it is back, new videos play. */
+static void
+test_watch_outlives_a_lost_folder (void)
+{
+  g_autofree char *dir = fixture_tmpdir ("watch");
+  g_autofree char *away = g_strconcat (dir, ".away", NULL);
+  g_autofree char *a = in_corpus ("a.mp4");
+  g_autofree char *b = in_corpus ("b.mkv");
+  g_autofree char *a2 = g_build_filename (dir, "a.mp4", NULL);
+  copy_bytes (a, a2, G_MAXSIZE);
+  recorder *r;
+  GstHarness *h = corpus_harness (dir, NULL, &r);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  g_object_set (h->element, "watch", TRUE, "poll-interval", 30, NULL);
+  gst_harness_play (h);
+  for (int i = 0; i < 10; i++)
+    gst_buffer_unref (gst_harness_pull (h));
+  g_assert_cmpint (g_rename (dir, away), ==, 0);
+  g_usleep (200000);
+  g_assert_cmpint (g_rename (away, dir), ==, 0);
+  g_assert_false (recorder_has (r, 'E'));
+  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+  g_assert_nonnull (m);
+  g_assert_cmpint (GST_MESSAGE_TYPE (m), ==, GST_MESSAGE_WARNING);
+  GError *e = NULL;
+  gst_message_parse_warning (m, &e, NULL);
+  g_assert_nonnull (strstr (e->message, "Cannot read the corpus"));
+  g_error_free (e);
+  gst_message_unref (m);
+  g_autofree char *b2 = g_build_filename (dir, "b.mkv", NULL);
+  copy_bytes (b, b2, G_MAXSIZE);
+  for (int i = 0; i < 8; i++)
+    gst_buffer_unref (gst_harness_pull (h));
+  g_assert_cmpuint (r->buffers->len, ==, 18);
+  g_assert_true (gst_element_send_event (h->element, gst_event_new_eos ()));
+  wait_for (r, 'E');
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  recorder_free (r);
+  fixture_rmdir (dir);
+}
+
 /* ---- Seeking and the next-file request, in a pipeline -------------------- */
 
 typedef struct {
@@ -703,6 +747,8 @@ main (int argc, char **argv)
   g_test_add_func ("/corpus/src/shards", test_shards_element);
   g_test_add_func ("/corpus/src/watch", test_watch);
   g_test_add_func ("/corpus/src/watch-settles-first-files", test_watch_settles_first_files);
+  g_test_add_func ("/corpus/src/watch-outlives-a-lost-folder",
+      test_watch_outlives_a_lost_folder);
   g_test_add_func ("/corpus/src/seek", test_seek);
   g_test_add_func ("/corpus/src/next-file", test_next_file);
   int status = g_test_run ();
