@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <glob.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef enum {
   CORPUS_FOLDER,
@@ -235,15 +236,17 @@ scan_glob (const dd_corpus_list *list, GPtrArray *out, GError **error)
 }
 
 /* A local file is settled when its size and time are those of the
- * previous scan; remembers them for the next. */
+ * previous scan; remembers them for the next. The time to the
+ * nanosecond: polls come faster than a second, and a writer may rewrite
+ * a block without changing the size. */
 static gboolean
 settled (dd_corpus_list *list, const candidate *c)
 {
-  GStatBuf st;
-  if (g_stat (c->path, &st) != 0)
+  struct stat st;
+  if (stat (c->path, &st) != 0)
     return FALSE;
-  char *state = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
-      (gint64) st.st_size, (gint64) st.st_mtime);
+  char *state = g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ".%09ld",
+      (gint64) st.st_size, (gint64) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
   const char *before = g_hash_table_lookup (list->last_seen, c->key);
   gboolean same = before && strcmp (before, state) == 0;
   g_hash_table_replace (list->last_seen, g_strdup (c->key), state);

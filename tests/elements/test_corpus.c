@@ -165,6 +165,20 @@ test_settle (void)
   u = dd_corpus_list_scan (l, TRUE, &error);
   g_assert_cmpuint (u->len, ==, 0);
   g_ptr_array_unref (u);
+  /* Rewritten to the same size within the same second: changed too. */
+  g_autofree char *q = g_build_filename (dir, "same-size.mp4", NULL);
+  write_text (q, "aaaa");
+  u = dd_corpus_list_scan (l, TRUE, &error);
+  g_assert_cmpuint (u->len, ==, 0);
+  g_ptr_array_unref (u);
+  g_usleep (20000);
+  write_text (q, "bbbb");
+  u = dd_corpus_list_scan (l, TRUE, &error);
+  g_assert_cmpuint (u->len, ==, 0);
+  g_ptr_array_unref (u);
+  u = dd_corpus_list_scan (l, TRUE, &error);
+  g_assert_cmpuint (u->len, ==, 1);
+  g_ptr_array_unref (u);
   dd_corpus_list_free (l);
   fixture_rmdir (dir);
 }
