@@ -28,7 +28,10 @@
  * checked, only whether there is an automatic one: other data in the same
  * `location` would be trained on as if it were the same. The pads are
  * requested before the pipeline starts; while a run goes, no pad can be
- * added, and releasing one ends that stream.
+ * added, and releasing one ends that stream. The run starts when the
+ * element goes to PAUSED and goes on in PAUSED as in PLAYING: it does not
+ * follow the clock (set the pipeline to READY or NULL to stop it; its last
+ * checkpoint stays).
  *
  * The engine runs on its own worker thread (lib/nn/worker.h), never on the
  * streaming threads: they only copy each image and its labels into a
