@@ -107,6 +107,7 @@ struct _DdCorpusSrc {
   GQueue pending;               /* URIs still to play */
   gint64 next_scan;             /* monotonic µs of the next look (watch) */
   gboolean scanned_once;        /* a look succeeded since the corpus opened */
+  gboolean scan_failing;        /* watching: the last look failed (warned once) */
   GstCaps *caps;                /* caps pushed for the current video */
   gboolean need_segment;
   GstSegment segment;           /* the last segment pushed */
@@ -264,11 +265,16 @@ rescan (DdCorpusSrc *self, gboolean watching)
   GError *e = NULL;
   GPtrArray *uris = dd_corpus_list_scan (self->list, watching, &e);
   if (uris == NULL && watching && self->scanned_once) {
-    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("Cannot read the corpus: %s",
-            e->message), ("watching: looking again in poll-interval"));
+    /* Once an outage: a poll a second would flood the bus. */
+    if (!self->scan_failing)
+      GST_ELEMENT_WARNING (self, RESOURCE, READ, ("Cannot read the corpus: %s",
+              e->message), ("watching: looking again every poll-interval"));
+    self->scan_failing = TRUE;
     g_error_free (e);
     return TRUE;
   }
+  if (uris != NULL && self->scan_failing)
+    GST_INFO_OBJECT (self, "the corpus can be read again");
   if (uris == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot read the corpus: %s",
             e->message), (NULL));
@@ -276,6 +282,7 @@ rescan (DdCorpusSrc *self, gboolean watching)
     return FALSE;
   }
   self->scanned_once = TRUE;
+  self->scan_failing = FALSE;
   for (guint i = 0; i < uris->len; i++)
     g_queue_push_tail (&self->pending, g_strdup (g_ptr_array_index (uris, i)));
   g_ptr_array_unref (uris);
@@ -700,7 +707,7 @@ open_corpus (DdCorpusSrc *self)
   }
   /* Watching, the first look only notes the files: they are played once
    * the next look finds them unchanged. */
-  self->scanned_once = FALSE;
+  self->scanned_once = self->scan_failing = FALSE;
   if (!rescan (self, watch))
     return FALSE;
   if (!watch && g_queue_is_empty (&self->pending))
