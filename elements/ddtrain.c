@@ -131,6 +131,7 @@ struct _DdTrain {
   gdouble lr, ratio, rho;
   gfloat first_drop, second_drop;
   gboolean resume;
+  gboolean mix_fixed;           /* a run took the pads as they were: no more */
 
   /* The feeds and the run's state, under `lock`; `cond` signals any change. */
   GMutex lock;
@@ -430,8 +431,10 @@ copy_settings (DdTrain *self)
   o->checkpoint_every = (int64_t) self->checkpoint_interval;
   o->stop_after = (int64_t) self->stop_after;
   self->iteration = 0;
-  GST_OBJECT_UNLOCK (self);
+  /* Under the same lock as a pad request, so none lands after this. */
+  self->mix_fixed = TRUE;
   gboolean mixed = self->feeds[DD_LABELS_AUTOMATIC].pad != NULL;
+  GST_OBJECT_UNLOCK (self);
   r->stream_id = g_strdup (mixed ? "ddtrain: labeled and automatic streams"
       : "ddtrain: labeled stream");
   o->model = r->model;
@@ -463,8 +466,8 @@ check_settings (DdTrain *self)
   const dd_train_options *o = &r->options;
   if (o->stream_automatic && o->rho <= 0.0 && !(o->ratio > 0.0 && o->ratio < 1.0)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("ratio=%g cannot mix two streams",
-            o->ratio), ("with the automatic pad linked, ratio is the manual share of "
-            "each minibatch: between 0 and 1, both excluded (or give rho)"));
+            o->ratio), ("with the automatic pad requested, ratio is the manual "
+            "share of each minibatch: between 0 and 1, both excluded (or give rho)"));
     return FALSE;
   }
   g_autofree char *checkpoint = g_build_filename (r->location, DD_TRAIN_CHECKPOINT,
@@ -538,6 +541,9 @@ stop_run (DdTrain *self)
   feed_clear (&self->feeds[DD_LABELS_AUTOMATIC]);
   g_mutex_unlock (&self->lock);
   run_settings_clear (&self->run);
+  GST_OBJECT_LOCK (self);
+  self->mix_fixed = FALSE;
+  GST_OBJECT_UNLOCK (self);
 }
 
 static GstStateChangeReturn
@@ -574,28 +580,29 @@ dd_train_request_new_pad (GstElement *element, GstPadTemplate *templ,
   DdTrain *self = DD_TRAIN (element);
   DdLabelsOrigin origin = g_str_equal (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ),
       "automatic") ? DD_LABELS_AUTOMATIC : DD_LABELS_MANUAL;
-  if (self->job_submitted) {
-    GST_WARNING_OBJECT (self, "no %s pad while a run goes: its mix was fixed when it "
-        "started (request the pads in NULL or READY)",
-        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
-    return NULL;
-  }
-  GST_OBJECT_LOCK (self);
-  gboolean taken = self->feeds[origin].pad != NULL;
-  GST_OBJECT_UNLOCK (self);
-  if (taken) {
-    GST_WARNING_OBJECT (self, "the %s pad exists already: ddtrain has one of each",
-        GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
-    return NULL;
-  }
-  GstPad *pad = gst_pad_new_from_template (templ, GST_PAD_TEMPLATE_NAME_TEMPLATE (templ));
+  const char *kind = GST_PAD_TEMPLATE_NAME_TEMPLATE (templ);
+  GstPad *pad = gst_object_ref_sink (gst_pad_new_from_template (templ, kind));
   gst_pad_set_chain_function (pad, GST_DEBUG_FUNCPTR (dd_train_chain));
   gst_pad_set_event_function (pad, GST_DEBUG_FUNCPTR (dd_train_sink_event));
   GST_OBJECT_LOCK (self);
-  self->feeds[origin].pad = pad;
-  self->feeds[origin].origin = origin;
+  gboolean fixed = self->mix_fixed, taken = self->feeds[origin].pad != NULL;
+  if (!fixed && !taken) {
+    self->feeds[origin].pad = pad;
+    self->feeds[origin].origin = origin;
+  }
   GST_OBJECT_UNLOCK (self);
+  if (fixed || taken) {
+    if (fixed)
+      GST_WARNING_OBJECT (self, "no %s pad while a run goes: its mix was fixed when "
+          "it started (request the pads in NULL or READY)", kind);
+    else
+      GST_WARNING_OBJECT (self, "the %s pad exists already: ddtrain has one of each",
+          kind);
+    gst_object_unref (pad);
+    return NULL;
+  }
   gst_element_add_pad (element, pad);
+  gst_object_unref (pad);
   return pad;
 }
 
