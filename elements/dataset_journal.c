@@ -182,7 +182,8 @@ recover (dd_dataset_journal *j, GError **error)
 
 /* One writer a folder: two would number their frames from the same
  * journal count and overwrite each other's images. The lock goes with the
- * descriptor, so a killed writer leaves none behind. */
+ * descriptor, so a killed writer leaves none behind; it holds between the
+ * processes of one machine (NFS does not share flocks on a folder). */
 static gboolean
 lock_folder (dd_dataset_journal *j, GError **error)
 {

@@ -20,7 +20,9 @@
  * `frames-skipped`), writes the rest, and the dataset at EOS is the one an
  * uninterrupted run writes. The COCO file is written atomically at every
  * EOS from the whole journal. A location has one writer at a time: a
- * second sink (in any process) on a folder another has open fails to start.
+ * second sink, in any process on the same machine, fails to start on a
+ * folder another has open (an flock: over NFS, sinks on two machines do
+ * not see each other's, so give each machine's shard its own location).
  *
  * Frames without a DdFrameMeta are identified by their timestamp alone.
  * Detections below `score-threshold` are left out; keypoints below

@@ -630,8 +630,10 @@ main (int argc, char **argv)
   g_test_add_func ("/distill/video-frames", test_video_frames);
   g_test_add_func ("/distill/runs-named-by-network", test_runs_named_by_network);
   g_test_add_func ("/distill/stale-benchmark-refused", test_stale_benchmark_refused);
-  g_test_add_func ("/distill/labels-folder-not-writable", test_labels_folder_not_writable);
-  g_test_add_func ("/distill/curve-point-past-checkpoint", test_curve_point_past_checkpoint);
+  g_test_add_func ("/distill/labels-folder-not-writable",
+      test_labels_folder_not_writable);
+  g_test_add_func ("/distill/curve-point-past-checkpoint",
+      test_curve_point_past_checkpoint);
   /* Last: it rewrites test/results.json with two rounds. */
   g_test_add_func ("/distill/two-rounds", test_two_rounds);
   int status = g_test_run ();
