@@ -37,6 +37,13 @@
  *
  * An upstream that cannot seek (a live source) is simply decoded through.
  *
+ * Link it to ddcorpussrc directly, or through elements that pass queries
+ * and events on in the same thread (videoconvert, videoscale): the sampler
+ * asks upstream about the video whose frames it sees (its duration, in
+ * random mode; whether it can seek) and seeks in it, and a queue between
+ * them lets the source run on into the next video, which would then
+ * answer. Put queues after the sampler.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 ddcorpussrc location=videos/ ! ddsampler mode=random count=1 seed=7 ! videoconvert ! pngenc ! multifilesink location=frame-%05d.png
