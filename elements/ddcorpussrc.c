@@ -384,6 +384,31 @@ start_next_file (DdCorpusSrc *self)
   return TRUE;
 }
 
+/* The video's duration as a stream tag, in order with its frames
+ * (ddcorpussrc.h). */
+static void
+push_duration_tag (DdCorpusSrc *self)
+{
+  gint64 duration = -1;
+  g_mutex_lock (&self->decoder_lock);
+  gboolean known = self->decoder && dd_file_decoder_duration (self->decoder, &duration);
+  g_mutex_unlock (&self->decoder_lock);
+  if (!known || duration < 0)
+    return;
+  GstTagList *tags = gst_tag_list_new (GST_TAG_DURATION, (guint64) duration, NULL);
+  gst_tag_list_set_scope (tags, GST_TAG_SCOPE_STREAM);
+  gst_pad_push_event (self->srcpad, gst_event_new_tag (tags));
+}
+
+/* Whether a request's structure is about the video playing: one that
+ * names another (DD_CORPUS_URI_FIELD) is not. Under decoder_lock. */
+static gboolean
+about_current (DdCorpusSrc *self, const GstStructure *s)
+{
+  const gchar *uri = s ? gst_structure_get_string (s, DD_CORPUS_URI_FIELD) : NULL;
+  return uri == NULL || g_strcmp0 (uri, self->uri) == 0;
+}
+
 static void
 attach_frame_meta (DdCorpusSrc *self, GstBuffer *buf, const GstSegment *seg,
     const GstVideoInfo *info)
@@ -428,9 +453,10 @@ push_sample (DdCorpusSrc *self, GstSample *sample)
   GstBuffer *buf = gst_buffer_ref (gst_sample_get_buffer (sample));
   gst_sample_unref (sample);
   if (self->need_segment) {
+    gboolean first = !self->have_file_segment;
     self->segment = seg;
     self->segment.base = self->running_end;
-    if (!self->have_file_segment) {
+    if (first) {
       self->segment.base = MAX (self->running_end, self->videos_end);
       self->file_segment = self->segment;
       self->have_file_segment = TRUE;
@@ -439,6 +465,8 @@ push_sample (DdCorpusSrc *self, GstSample *sample)
     gst_event_set_seqnum (ev, self->segment_seqnum);
     gst_pad_push_event (self->srcpad, ev);
     self->need_segment = FALSE;
+    if (first)
+      push_duration_tag (self);
   }
   buf = gst_buffer_make_writable (buf);
   attach_frame_meta (self, buf, &seg, &info);
@@ -537,6 +565,18 @@ handle_seek (DdCorpusSrc *self, GstEvent *event)
     GST_DEBUG_OBJECT (self, "refusing a seek in %s", gst_format_get_name (format));
     return FALSE;
   }
+  /* Checked before flushing, so that a seek meant for a video already
+   * played flushes nothing of the one playing (a source switching videos
+   * between this check and the flush is not covered). */
+  g_mutex_lock (&self->decoder_lock);
+  gboolean current = about_current (self, gst_event_get_structure (event));
+  g_mutex_unlock (&self->decoder_lock);
+  if (!current) {
+    GST_DEBUG_OBJECT (self, "refusing a seek in %s, which no longer plays",
+        gst_structure_get_string (gst_event_get_structure (event),
+            DD_CORPUS_URI_FIELD));
+    return FALSE;
+  }
   guint32 seqnum = gst_event_get_seqnum (event);
   gboolean flush = (flags & GST_SEEK_FLAG_FLUSH) != 0;
   if (flush) {
@@ -617,7 +657,9 @@ dd_corpus_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
   DdCorpusSrc *self = DD_CORPUS_SRC (parent);
   gboolean ret = FALSE;
   g_mutex_lock (&self->decoder_lock);
-  dd_file_decoder *d = self->decoder;
+  /* A duration or seeking query about another video gets no answer. */
+  dd_file_decoder *d = about_current (self, gst_query_get_structure (query))
+      ? self->decoder : NULL;
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_DURATION:{
       GstFormat format;

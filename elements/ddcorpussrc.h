@@ -20,6 +20,15 @@ GST_ELEMENT_REGISTER_DECLARE (ddcorpussrc);
 #define DD_CORPUS_NEXT_FILE "dd-corpus-next-file"
 GstEvent *dd_corpus_next_file_event_new (const gchar *uri);
 
+/* A field a duration or seeking query, or a seek, may carry to name the
+ * video it is about (a DdFrameMeta's uri): ddcorpussrc answers or serves
+ * it only while that video plays. Behind a queue the source may be on the
+ * next video by the time a request arrives; named, the request is
+ * refused rather than applied to the wrong video. Each video's duration
+ * also comes down the stream, as a GST_TAG_DURATION stream tag after its
+ * first segment, in order with its frames. */
+#define DD_CORPUS_URI_FIELD "dd-corpus-uri"
+
 G_END_DECLS
 
 #endif

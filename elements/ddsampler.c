@@ -37,12 +37,14 @@
  *
  * An upstream that cannot seek (a live source) is simply decoded through.
  *
- * Link it to ddcorpussrc directly, or through elements that pass queries
- * and events on in the same thread (videoconvert, videoscale): the sampler
- * asks upstream about the video whose frames it sees (its duration, in
- * random mode; whether it can seek) and seeks in it, and a queue between
- * them lets the source run on into the next video, which would then
- * answer. Put queues after the sampler.
+ * A queue between ddcorpussrc and the sampler lets the source run on
+ * into the next video while the sampler still sees the last one, so the
+ * sampler takes each video's duration from its stream tag
+ * (GST_TAG_DURATION, which ddcorpussrc sends in order with the frames)
+ * before asking upstream, and names the video in its queries and seeks
+ * (DD_CORPUS_URI_FIELD, ddcorpussrc.h): ddcorpussrc refuses those about a
+ * video it no longer plays, and the sampler then decodes through. The
+ * frames taken are the same; only the seeks' savings are lost.
  *
  * ## Example launch line
  * |[
@@ -93,8 +95,10 @@ struct _DdSampler {
   gboolean have_plan;
   dd_sample_plan plan;
   gchar *uri;                   /* whose frames these are */
+  gboolean uri_from_meta;       /* uri is a DdFrameMeta's, not the stream id */
   gboolean seekable;
   GstClockTime duration;
+  GstClockTime tagged_duration; /* from the stream's duration tag, if any */
   gboolean finished;            /* no more frames wanted from this stream */
   guint32 seek_seqnum;          /* of our last seek; its flushes and segment stay here */
   GstClockTime sought;          /* the frame time our last seek went for */
@@ -137,7 +141,18 @@ reset_stream (DdSampler *self)
   self->finished = FALSE;
   self->seek_seqnum = 0;
   self->sought = GST_CLOCK_TIME_NONE;
+  self->tagged_duration = GST_CLOCK_TIME_NONE;
   g_clear_pointer (&self->uri, g_free);
+}
+
+/* Names the video a request is about (ddcorpussrc.h): a source that has
+ * moved on, behind a queue, then refuses it instead of applying it to
+ * the next video. */
+static void
+name_video (DdSampler *self, GstStructure *s)
+{
+  if (self->uri_from_meta)
+    gst_structure_set (s, DD_CORPUS_URI_FIELD, G_TYPE_STRING, self->uri, NULL);
 }
 
 /* ---- Upstream requests --------------------------------------------------- */
@@ -149,6 +164,7 @@ send_seek (DdSampler *self, GstClockTime target, GstSeekFlags flags)
   GstEvent *seek = gst_event_new_seek (1.0, GST_FORMAT_TIME,
       GST_SEEK_FLAG_FLUSH | flags, GST_SEEK_TYPE_SET, (gint64) target,
       GST_SEEK_TYPE_NONE, -1);
+  name_video (self, gst_event_writable_structure (seek));
   self->seek_seqnum = gst_event_get_seqnum (seek);
   GST_DEBUG_OBJECT (self, "seeking to %" GST_TIME_FORMAT " in %s",
       GST_TIME_ARGS (target), self->uri);
@@ -207,11 +223,21 @@ plan_stream (DdSampler *self, const DdFrameMeta *fm)
 {
   GstPad *sink = GST_BASE_TRANSFORM_SINK_PAD (self);
   self->uri = g_strdup (fm ? fm->uri : self->stream_id);
+  self->uri_from_meta = fm != NULL;
+  /* The stream's own duration tag first: it came with these frames. */
   gint64 duration = -1;
-  if (!gst_pad_peer_query_duration (sink, GST_FORMAT_TIME, &duration))
-    duration = -1;
+  if (GST_CLOCK_TIME_IS_VALID (self->tagged_duration)) {
+    duration = (gint64) self->tagged_duration;
+  } else {
+    GstQuery *d = gst_query_new_duration (GST_FORMAT_TIME);
+    name_video (self, gst_query_writable_structure (d));
+    if (gst_pad_peer_query (sink, d))
+      gst_query_parse_duration (d, NULL, &duration);
+    gst_query_unref (d);
+  }
   self->duration = duration >= 0 ? (GstClockTime) duration : GST_CLOCK_TIME_NONE;
   GstQuery *q = gst_query_new_seeking (GST_FORMAT_TIME);
+  name_video (self, gst_query_writable_structure (q));
   self->seekable = FALSE;
   if (gst_pad_peer_query (sink, q))
     gst_query_parse_seeking (q, NULL, &self->seekable, NULL, NULL);
@@ -281,6 +307,15 @@ dd_sampler_sink_event (GstBaseTransform *trans, GstEvent *event)
       if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
         gst_event_copy_segment (event, &self->segment);
       break;
+    case GST_EVENT_TAG:{
+      GstTagList *tags = NULL;
+      guint64 duration;
+      gst_event_parse_tag (event, &tags);
+      if (gst_tag_list_get_scope (tags) == GST_TAG_SCOPE_STREAM
+          && gst_tag_list_get_uint64 (tags, GST_TAG_DURATION, &duration))
+        self->tagged_duration = duration;
+      break;
+    }
     case GST_EVENT_STREAM_START:{
       const gchar *id = NULL;
       gst_event_parse_stream_start (event, &id);

@@ -279,11 +279,13 @@ watch_stream (GstPad *pad, GstPadProbeInfo *info, gpointer user)
   return GST_PAD_PROBE_OK;
 }
 
+/* The frames taken from `location`, with `between` (elements ending in
+ * "!", or "") between the source and the sampler. */
 static sampled
-sample (const char *location, const char *sampler_props)
+sample_through (const char *location, const char *between, const char *sampler_props)
 {
-  g_autofree char *desc = g_strdup_printf ("ddcorpussrc name=src ! ddsampler "
-      "%s ! appsink name=sink sync=false", sampler_props);
+  g_autofree char *desc = g_strdup_printf ("ddcorpussrc name=src ! %s ddsampler "
+      "%s ! appsink name=sink sync=false", between, sampler_props);
   GError *error = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &error);
   g_assert_no_error (error);
@@ -320,6 +322,12 @@ sample (const char *location, const char *sampler_props)
   gst_object_unref (sink);
   gst_object_unref (pipeline);
   return s;
+}
+
+static sampled
+sample (const char *location, const char *sampler_props)
+{
+  return sample_through (location, "", sampler_props);
 }
 
 static char *
@@ -364,6 +372,28 @@ test_seek_same_frames (void)
   check_same_frames (pattern, "mode=random count=3 seed=11", 6);
   check_same_frames (pattern, "mode=every-t interval=4.5", 10);
   check_same_frames (pattern, "mode=every-k interval-frames=100", 12);
+}
+
+/* A queue between the source and the sampler, with the sampler slowed so
+ * that the source runs videos ahead, takes the same frames: each video's
+ * duration comes down with its frames (a stream tag), and the sampler's
+ * queries and seeks name their video, so the source refuses them once it
+ * has moved on instead of answering for, or seeking in, the next one. */
+static void
+test_queue_between (void)
+{
+  g_autofree char *pattern = g_build_filename (corpus, "*.m*", NULL);
+  const char *props = "mode=random count=3 seed=11 seek-threshold=0.5";
+  sampled direct = sample (pattern, props);
+  sampled queued = sample_through (pattern, "queue max-size-buffers=0 "
+      "max-size-bytes=0 max-size-time=0 ! identity sleep-time=2000 !", props);
+  g_autofree char *fd = joined (&direct);
+  g_autofree char *fq = joined (&queued);
+  g_test_message ("direct: %s; queued: %s", fd, fq);
+  g_assert_cmpuint (direct.frames->len, ==, 9);
+  g_assert_cmpstr (fq, ==, fd);
+  g_ptr_array_unref (direct.frames);
+  g_ptr_array_unref (queued.frames);
 }
 
 /* The decoding work grows with the frames taken, not with the length:
@@ -416,6 +446,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sampler/element/no-duration", test_element_no_duration);
   g_test_add_func ("/sampler/seek/same-frames", test_seek_same_frames);
   g_test_add_func ("/sampler/seek/cost-follows-frames", test_cost_follows_frames);
+  g_test_add_func ("/sampler/seek/queue-between", test_queue_between);
   int status = g_test_run ();
   fixture_rmdir (corpus);
   g_free (corpus);
