@@ -835,8 +835,8 @@ install_properties (GObjectClass *gobject_class)
           G_MAXINT64, DEFAULT_CHECKPOINT_INTERVAL, rw));
   g_object_class_install_property (gobject_class, PROP_RESUME,
       g_param_spec_boolean ("resume", "Resume", "Continue the run whose checkpoint "
-          "is in location (the same settings and streams); without it such a "
-          "folder is refused", DEFAULT_RESUME, rw));
+          "is in location (its model and settings must match; feed it the same "
+          "streams, which are not checked); without it such a folder is refused", DEFAULT_RESUME, rw));
   g_object_class_install_property (gobject_class, PROP_STOP_AFTER,
       g_param_spec_uint64 ("stop-after", "Stop after", "Stop after this iteration "
           "with a checkpoint, as if killed there, to go on later with resume (0: "
