@@ -33,13 +33,17 @@
  * machine keeps the videos whose key hashes to its index (corpus_list.h).
  *
  * Seeking (TIME, flushing or not) seeks within the current video; the
- * duration, seeking and URI queries answer for the current video. Besides,
- * a DD_CORPUS_NEXT_FILE upstream event ends the current video early.
- * ddsampler relies on both to decode only what it takes.
+ * duration, seeking and URI queries answer for the current video. A seek
+ * or query that names another video (DD_CORPUS_URI_FIELD, ddcorpussrc.h:
+ * one that crossed a queue while the source moved on) is refused, and
+ * each video's duration also comes down as a stream tag after its first
+ * segment. Besides, a DD_CORPUS_NEXT_FILE upstream event ends the current
+ * video early. ddsampler relies on these to decode only what it takes.
  *
- * After each video an element message "ddcorpussrc-file" is posted with
- * "uri", "frames" (frames pushed), "frames-decoded" (compressed frames fed
- * to the decoder) and "complete" (FALSE when cut short or failed).
+ * After each video, and after the one an EOS request cuts short, an
+ * element message "ddcorpussrc-file" is posted with "uri", "frames"
+ * (frames pushed), "frames-decoded" (compressed frames fed to the
+ * decoder) and "complete" (FALSE when cut short or failed).
  *
  * ## Example launch line
  * |[
@@ -512,6 +516,9 @@ dd_corpus_src_loop (gpointer user)
 {
   DdCorpusSrc *self = user;
   if (g_atomic_int_get (&self->eos_requested)) {
+    /* The video cut short gets its message, as every other one does. */
+    if (self->decoder)
+      finish_file (self, FALSE);
     push_eos_and_pause (self);
     return;
   }

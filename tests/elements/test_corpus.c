@@ -711,6 +711,48 @@ test_seek (void)
   player_stop (&p);
 }
 
+/* After each video a "ddcorpussrc-file" message: the frames it gave and
+ * whether it played to its end. A video cut short by an EOS request (as
+ * gst-launch-1.0 -e sends on Ctrl-C) gets one too. */
+static void
+test_file_messages (void)
+{
+  player p = play (corpus);
+  GstSample *s;
+  for (int i = 0; i < 12; i++)          /* all of a.mp4, 2 of b.mkv */
+    gst_sample_unref (gst_app_sink_pull_sample (p.sink));
+  g_assert_true (gst_element_send_event (p.src, gst_event_new_eos ()));
+  while ((s = gst_app_sink_pull_sample (p.sink)))
+    gst_sample_unref (s);
+  GstBus *bus = gst_element_get_bus (p.pipeline);
+  GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+  GstMessage *m;
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (m);
+    if (gst_structure_has_name (st, "ddcorpussrc-file"))
+      g_ptr_array_add (files, gst_structure_copy (st));
+    gst_message_unref (m);
+  }
+  gst_object_unref (bus);
+  g_assert_cmpuint (files->len, ==, 2);
+  const GstStructure *a = g_ptr_array_index (files, 0), *b = g_ptr_array_index (files, 1);
+  guint64 frames = 0;
+  gboolean complete = FALSE;
+  g_assert_true (g_str_has_suffix (gst_structure_get_string (a, "uri"), "/a.mp4"));
+  g_assert_true (gst_structure_get (a, "frames", G_TYPE_UINT64, &frames, "complete",
+          G_TYPE_BOOLEAN, &complete, NULL));
+  g_assert_cmpuint (frames, ==, 10);
+  g_assert_true (complete);
+  g_assert_true (g_str_has_suffix (gst_structure_get_string (b, "uri"), "/b.mkv"));
+  g_assert_true (gst_structure_get (b, "frames", G_TYPE_UINT64, &frames, "complete",
+          G_TYPE_BOOLEAN, &complete, NULL));
+  g_assert_cmpuint (frames, >=, 2);
+  g_assert_cmpuint (frames, <, 8);
+  g_assert_false (complete);
+  g_ptr_array_unref (files);
+  player_stop (&p);
+}
+
 /* The next-file request ends the current video early (only when it names
  * it), and the next one plays in full. */
 static void
@@ -763,6 +805,7 @@ main (int argc, char **argv)
   g_test_add_func ("/corpus/src/bad-location", test_bad_location);
   g_test_add_func ("/corpus/src/shards", test_shards_element);
   g_test_add_func ("/corpus/src/watch", test_watch);
+  g_test_add_func ("/corpus/src/file-messages", test_file_messages);
   g_test_add_func ("/corpus/src/watch-settles-first-files",
       test_watch_settles_first_files);
   g_test_add_func ("/corpus/src/watch-outlives-a-lost-folder",
