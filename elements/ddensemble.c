@@ -40,7 +40,8 @@
  * frames (any format), each of them goes out with a DdDetectionsMeta of
  * its labels in its own pixels; without one, the untransformed pass's
  * buffer goes out (link it to sink_0) with the labels in its pixels. The
- * output keeps the frame's DdFrameMeta and timestamps.
+ * output keeps the frame's DdFrameMeta and timestamps, and its caps follow
+ * that pad's, video by video (a corpus may mix sizes).
  *
  * ## Example launch line
  * |[
@@ -88,6 +89,9 @@ typedef struct {
   guint64 stream;               /* how many videos the pad has started */
   gboolean delivered;           /* `last` holds a position */
   frame_position last;          /* of the last frame the pad delivered */
+  /* Its caps in order with its buffers: the pad's own current caps run
+   * ahead, set as the event is queued, not as it is reached. */
+  GstCaps *caps;
 } pad_state;
 
 /* One frame's buffers, as they arrive. */
@@ -97,6 +101,7 @@ typedef struct {
   GstClockTime running_time;    /* NONE: the buffer had no timestamp */
   GstBuffer *frame;             /* from the frame pad, if any */
   GHashTable *passes;           /* GstPad -> GstBuffer */
+  GstCaps *caps;                /* of the buffer that goes out (the output pad's) */
 } pending_frame;
 
 struct _DdEnsemble {
@@ -118,6 +123,7 @@ struct _DdEnsemble {
   dd_ensembler *ensembler;
   int ensembler_keypoints;
   GArray *labels;
+  GstCaps *src_caps;            /* the caps the output last went out with */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink_%u",
@@ -139,6 +145,7 @@ pending_frame_free (gpointer p)
   g_free (f->key);
   gst_clear_buffer (&f->frame);
   g_hash_table_unref (f->passes);
+  gst_clear_caps (&f->caps);
   g_free (f);
 }
 
@@ -204,21 +211,6 @@ output_pad (DdEnsemble *self)
   return gst_element_get_static_pad (GST_ELEMENT (self), "sink_0");
 }
 
-static GstFlowReturn
-dd_ensemble_update_src_caps (GstAggregator *agg, GstCaps *downstream,
-    GstCaps **ret)
-{
-  DdEnsemble *self = DD_ENSEMBLE (agg);
-  GstPad *pad = output_pad (self);
-  GstCaps *caps = pad ? gst_pad_get_current_caps (pad) : NULL;
-  gst_clear_object (&pad);
-  if (caps == NULL)
-    return GST_AGGREGATOR_FLOW_NEED_DATA;
-  *ret = gst_caps_intersect (caps, downstream);
-  gst_caps_unref (caps);
-  return GST_FLOW_OK;
-}
-
 /* ---- Matching ------------------------------------------------------------ */
 
 static gboolean
@@ -232,6 +224,7 @@ pad_state_free (gpointer p)
 {
   pad_state *ps = p;
   g_free (ps->stream_id);
+  gst_clear_caps (&ps->caps);
   g_free (ps);
 }
 
@@ -252,6 +245,23 @@ state_of_pad (DdEnsemble *self, GstPad *pad)
     g_hash_table_insert (self->pads, gst_object_ref (pad), ps);
   }
   return ps;
+}
+
+static GstFlowReturn
+dd_ensemble_update_src_caps (GstAggregator *agg, GstCaps *downstream,
+    GstCaps **ret)
+{
+  DdEnsemble *self = DD_ENSEMBLE (agg);
+  GstPad *pad = output_pad (self);
+  GstCaps *caps = pad ? state_of_pad (self, pad)->caps : NULL;
+  if (caps)
+    gst_caps_ref (caps);
+  gst_clear_object (&pad);
+  if (caps == NULL)
+    return GST_AGGREGATOR_FLOW_NEED_DATA;
+  *ret = gst_caps_intersect (caps, downstream);
+  gst_caps_take (&self->src_caps, caps);
+  return GST_FLOW_OK;
 }
 
 /* Where a buffer stands in the stream: its video, then its running time,
@@ -318,6 +328,12 @@ collect_buffers (DdEnsemble *self)
       gst_buffer_replace (&f->frame, buf);
     else
       g_hash_table_replace (f->passes, pad, gst_buffer_ref (buf));
+    /* Kept with the frame, since frames of the last video may still go
+     * out after the next video's caps came. */
+    GstPad *out = output_pad (self);
+    if (out == GST_PAD (pad))
+      gst_caps_replace (&f->caps, state_of_pad (self, out)->caps);
+    gst_clear_object (&out);
     pad_state *ps = state_of_pad (self, GST_PAD (pad));
     ps->last = f->position;
     ps->delivered = TRUE;
@@ -531,6 +547,11 @@ finish_frame (DdEnsemble *self, pending_frame *f, gboolean complete)
   GST_OBJECT_UNLOCK (self);
   GST_LOG_OBJECT (self, "%s: %u labels from %d passes", frame_name (out),
       self->labels->len, n);
+  /* A video of another size or format: its caps go out before it. */
+  if (f->caps && !(self->src_caps && gst_caps_is_equal (f->caps, self->src_caps))) {
+    gst_aggregator_set_src_caps (GST_AGGREGATOR (self), f->caps);
+    gst_caps_replace (&self->src_caps, f->caps);
+  }
   return gst_aggregator_finish_buffer (GST_AGGREGATOR (self), out);
 }
 
@@ -658,6 +679,11 @@ dd_ensemble_sink_event (GstAggregator *agg, GstAggregatorPad *pad,
   DdEnsemble *self = DD_ENSEMBLE (agg);
   if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)
     enter_stream (self, GST_PAD (pad), event);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gst_event_parse_caps (event, &caps);
+    gst_caps_replace (&state_of_pad (self, GST_PAD (pad))->caps, caps);
+  }
   if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
     GstPad *out = output_pad (self);
     if (out == GST_PAD (pad)) {
@@ -714,6 +740,7 @@ dd_ensemble_stop (GstAggregator *agg)
   dd_ensemble_flush (agg);
   g_hash_table_remove_all (self->pads);
   g_clear_pointer (&self->ensembler, dd_ensembler_free);
+  gst_clear_caps (&self->src_caps);
   return TRUE;
 }
 
@@ -768,6 +795,7 @@ dd_ensemble_finalize (GObject *object)
   g_hash_table_unref (self->pads);
   g_array_unref (self->labels);
   g_clear_pointer (&self->ensembler, dd_ensembler_free);
+  gst_clear_caps (&self->src_caps);
   g_free (self->rules);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }

@@ -563,6 +563,7 @@ typedef struct {
   gboolean eos;
   gulong delay_us;
   int second_video_from;        /* > 0: a new stream, running time from 0 */
+  const char *second_caps;      /* the new stream's caps, if they change */
 } branch;
 
 static gpointer
@@ -575,6 +576,9 @@ send_branch (gpointer p)
       GstSegment seg;
       gst_segment_init (&seg, GST_FORMAT_TIME);
       gst_harness_push_event (b->h, gst_event_new_stream_start ("second"));
+      if (b->second_caps)
+        gst_harness_push_event (b->h, gst_event_new_caps (gst_caps_from_string (
+                    b->second_caps)));
       gst_harness_push_event (b->h, gst_event_new_segment (&seg));
     }
     g_assert_cmpint (gst_harness_push (b->h, b->buffers[i]), ==, GST_FLOW_OK);
@@ -601,9 +605,9 @@ test_ensemble_matches_by_identity (void)
 {
   ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
   branch plain = { r.out, { pass_buffer (0, FALSE, 0.9f), pass_buffer (100,
-              FALSE, 0.8f) }, 2, TRUE, 0, 0 };
+              FALSE, 0.8f) }, 2, TRUE, 0, 0, NULL };
   branch mirrored = { r.pass1, { pass_buffer (0, TRUE, 0.7f), pass_buffer (100,
-              TRUE, 0.6f) }, 2, TRUE, 50000, 0 };
+              TRUE, 0.6f) }, 2, TRUE, 50000, 0, NULL };
   run_branches (&plain, &mirrored);
   for (guint64 ts = 0; ts <= 100; ts += 100) {
     GstBuffer *out = gst_harness_pull (r.out);
@@ -629,10 +633,10 @@ test_ensemble_missing_passes (void)
   ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
   branch plain = { r.out, { pass_buffer (0, FALSE, 0.9f), pass_buffer (100,
               FALSE, 0.9f), pass_buffer (300, FALSE, 0.9f), pass_buffer (400,
-              FALSE, 0.9f) }, 4, TRUE, 0, 0 };
+              FALSE, 0.9f) }, 4, TRUE, 0, 0, NULL };
   branch mirrored = { r.pass1, { pass_buffer (100, TRUE, 0.9f),
           pass_buffer (200, TRUE, 0.9f), pass_buffer (300, TRUE, 0.9f) }, 3,
-    TRUE, 0, 0 };
+    TRUE, 0, 0, NULL };
   run_branches (&plain, &mirrored);
   GString *seen = g_string_new (NULL);
   for (int i = 0; i < 4; i++) {
@@ -671,9 +675,9 @@ test_ensemble_running_time_restarts (void)
 {
   ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
   branch plain = { r.out, { pass_buffer (100, FALSE, 0.9f), pass_buffer (200,
-              FALSE, 0.9f), pass_buffer (50, FALSE, 0.9f) }, 3, TRUE, 0, 2 };
+              FALSE, 0.9f), pass_buffer (50, FALSE, 0.9f) }, 3, TRUE, 0, 2, NULL };
   branch mirrored = { r.pass1, { pass_buffer (100, TRUE, 0.9f),
-          pass_buffer (50, TRUE, 0.9f) }, 2, TRUE, 0, 1 };
+          pass_buffer (50, TRUE, 0.9f) }, 2, TRUE, 0, 1, NULL };
   run_branches (&plain, &mirrored);
   GString *seen = g_string_new (NULL);
   for (int i = 0; i < 3; i++) {
@@ -688,6 +692,46 @@ test_ensemble_running_time_restarts (void)
   g_object_get (r.out->element, "frames-incomplete", &incomplete, NULL);
   g_assert_cmpuint (incomplete, ==, 1);
   g_assert_cmpuint (ensembled (&r), ==, 3);
+  ensemble_rig_free (&r);
+}
+
+/* What leaves ddensemble, in order: "C<width>" for caps, "B" a buffer. */
+static GstPadProbeReturn
+log_output (GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+  (void) pad;
+  GString *log = user;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    g_string_append (log, "B ");
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gint width = 0;
+    gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width);
+    g_string_append_printf (log, "C%d ", width);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* A second video of another size: its caps go out before its first frame
+ * and after the last frame of the first video, not never. */
+static void
+test_ensemble_caps_follow_videos (void)
+{
+  ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
+  GString *log = g_string_new (NULL);
+  gst_pad_add_probe (r.out->sinkpad, GST_PAD_PROBE_TYPE_BUFFER
+      | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, log_output, log, NULL);
+  const char *small = "video/x-raw,format=RGB,width=32,height=24,framerate=10/1";
+  branch plain = { r.out, { pass_buffer (0, FALSE, 0.9f), pass_buffer (100, FALSE,
+              0.9f), pass_buffer (50, FALSE, 0.9f) }, 3, TRUE, 0, 2, small };
+  branch mirrored = { r.pass1, { pass_buffer (0, TRUE, 0.9f), pass_buffer (100,
+              TRUE, 0.9f), pass_buffer (50, TRUE, 0.9f) }, 3, TRUE, 0, 2, small };
+  run_branches (&plain, &mirrored);
+  for (int i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_pull (r.out));
+  g_assert_cmpstr (log->str, ==, "C64 B B C32 B ");
+  g_string_free (log, TRUE);
   ensemble_rig_free (&r);
 }
 
@@ -762,8 +806,8 @@ static void
 test_ensemble_flush (void)
 {
   ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
-  branch before = { r.out, { pass_buffer (0, FALSE, 0.9f) }, 1, FALSE, 0, 0 };
-  branch none = { r.pass1, { NULL }, 0, FALSE, 0, 0 };
+  branch before = { r.out, { pass_buffer (0, FALSE, 0.9f) }, 1, FALSE, 0, 0, NULL };
+  branch none = { r.pass1, { NULL }, 0, FALSE, 0, 0, NULL };
   run_branches (&before, &none);
   for (int i = 0; i < 2; i++) {
     GstHarness *h = i ? r.pass1 : r.out;
@@ -773,9 +817,9 @@ test_ensemble_flush (void)
     gst_segment_init (&seg, GST_FORMAT_TIME);
     g_assert_true (gst_harness_push_event (h, gst_event_new_segment (&seg)));
   }
-  branch plain = { r.out, { pass_buffer (100, FALSE, 0.9f) }, 1, TRUE, 0, 0 };
+  branch plain = { r.out, { pass_buffer (100, FALSE, 0.9f) }, 1, TRUE, 0, 0, NULL };
   branch mirrored = { r.pass1, { pass_buffer (100, TRUE, 0.8f) }, 1, TRUE, 0,
-    0 };
+    0, NULL };
   run_branches (&plain, &mirrored);
   GstBuffer *out = gst_harness_pull (r.out);
   g_assert_cmpuint (dd_buffer_get_frame_meta (out)->timestamp_ns, ==, 100);
@@ -1036,6 +1080,8 @@ main (int argc, char **argv)
   g_test_add_func ("/label/ensemble-running-time-restarts",
       test_ensemble_running_time_restarts);
   g_test_add_func ("/label/ensemble-flush", test_ensemble_flush);
+  g_test_add_func ("/label/ensemble-caps-follow-videos",
+      test_ensemble_caps_follow_videos);
   g_test_add_func ("/label/ensemble-live-timeout",
       test_ensemble_live_timeout);
   g_test_add_func ("/label/label-matches-library", test_label_matches_library);
