@@ -259,11 +259,14 @@ dd_transform_transform_meta (GstBaseTransform *trans, GstBuffer *outbuf,
     return FALSE;
   if (gst_meta_api_type_has_tag (api, g_quark_from_static_string
           (GST_META_TAG_VIDEO_SIZE_STR))) {
+    /* Scaled onto outbuf here; FALSE, or the base class would copy it on
+     * as well, unscaled. */
     GstVideoFilter *vf = GST_VIDEO_FILTER (trans);
     GstVideoMetaTransform scale = { &vf->in_info, &vf->out_info };
-    return plain_resize && meta->info->transform_func
-        && meta->info->transform_func (outbuf, meta, inbuf,
-        gst_video_meta_transform_scale_get_quark (), &scale);
+    if (plain_resize && meta->info->transform_func)
+      meta->info->transform_func (outbuf, meta, inbuf,
+          gst_video_meta_transform_scale_get_quark (), &scale);
+    return FALSE;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->transform_meta (trans,
       outbuf, meta, inbuf);

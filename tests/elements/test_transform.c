@@ -247,6 +247,33 @@ test_identity (void)
   dd_image_free (img);
 }
 
+/* A meta tied to the frame's size (a region of interest) comes out once,
+ * scaled with the frame, not once scaled and once copied as it was. */
+static void
+test_size_meta_scaled_once (void)
+{
+  GstHarness *h = transform_harness ("RGB", 64, 48, "factor=0.5");
+  GstBuffer *in = gst_buffer_new_allocate (NULL, 64 * 48 * 3, NULL);
+  gst_buffer_add_video_region_of_interest_meta (in, "person", 8, 4, 20, 40);
+  GstBuffer *out = gst_harness_push_and_pull (h, in);
+  guint n = 0;
+  gpointer state = NULL;
+  GstMeta *m;
+  GstVideoRegionOfInterestMeta *roi = NULL;
+  while ((m = gst_buffer_iterate_meta_filtered (out, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    roi = (GstVideoRegionOfInterestMeta *) m;
+    n++;
+  }
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (roi->x, ==, 4);
+  g_assert_cmpuint (roi->y, ==, 2);
+  g_assert_cmpuint (roi->w, ==, 10);
+  g_assert_cmpuint (roi->h, ==, 20);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
 /* Two transforms in a row: the meta relates the result to the original
  * frame (one resize, a single mirror), the frame's identity passes, and
  * detections are mapped into the new pixels. */
@@ -363,6 +390,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transform/letterbox", test_letterbox);
   g_test_add_func ("/transform/identity", test_identity);
   g_test_add_func ("/transform/metas-compose", test_metas_compose);
+  g_test_add_func ("/transform/size-meta-scaled-once", test_size_meta_scaled_once);
   g_test_add_func ("/transform/negotiation-and-bad-input",
       test_negotiation_and_bad_input);
   return g_test_run ();
