@@ -1,6 +1,7 @@
 /* `ddistill train --model tiny|small|base|NET.json --data labeled.json
  * [--extra auto.json --ratio 0.6 | --rho R] --iters N --batch B --lr 0.02
  * --out DIR`: trains the detector, resuming DIR's run when it has one. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,7 +94,7 @@ dd_cmd_train (int argc, char **argv)
   g_autofree char *model = NULL, *data = NULL, *images = NULL, *extra = NULL,
       *extra_images = NULL, *out = NULL, *device = NULL, *iters = NULL, *batch = NULL,
       *size = NULL, *seed = NULL, *every = NULL, *stop_after = NULL;
-  double ratio = -1.0, rho = -1.0, lr = -1.0;
+  double ratio = NAN, rho = NAN, lr = NAN;     /* NAN: not given */
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model,
       "The network: tiny, small, base or a network .json file", "NET" },
@@ -141,10 +142,17 @@ dd_cmd_train (int argc, char **argv)
     return usage_error (ctx, "unexpected arguments: everything is an option");
   if (!model || !data || !out || !iters)
     return usage_error (ctx, "--model, --data, --iters and --out are required");
-  if ((ratio >= 0.0 || rho >= 0.0) && !extra)
+  if ((!isnan (ratio) || !isnan (rho)) && !extra)
     return usage_error (ctx, "--ratio and --rho mix in --extra: give the automatic labels");
-  if (ratio >= 0.0 && rho >= 0.0)
+  if (!isnan (ratio) && !isnan (rho))
     return usage_error (ctx, "--ratio and --rho are two ways to mix: give one");
+  if (!isnan (ratio) && !(ratio > 0.0 && ratio < 1.0))
+    return usage_error (ctx, "--ratio is the manual share of a batch: between 0 and 1");
+  if (!isnan (rho) && !(rho > 0.0))
+    return usage_error (ctx, "--rho 0 or less would never draw the automatic labels: "
+                        "give a positive number, or leave --extra out");
+  if (!isnan (lr) && !(lr > 0.0))
+    return usage_error (ctx, "--lr takes a positive learning rate");
 
   dd_train_options o;
   dd_train_options_init (&o);
@@ -154,14 +162,11 @@ dd_cmd_train (int argc, char **argv)
   o.extra = extra;
   o.extra_images = extra_images;
   o.out = out;
-  if (ratio >= 0.0)
+  if (!isnan (ratio))
     o.ratio = ratio;
-  if (rho >= 0.0)
+  if (!isnan (rho))
     o.rho = rho;
-  if (rho == 0.0)
-    return usage_error (ctx, "--rho 0 would never draw the automatic labels: leave "
-                        "--extra out instead");
-  if (lr >= 0.0)
+  if (!isnan (lr))
     o.lr = (float) lr;
   if (device)
     o.device = device;

@@ -165,6 +165,10 @@ test_bad_input_and_usage (void)
   const char *ratio[] = { "train", "--model", "tiny", "--data", data, "--out", out,
                           "--iters", "3", "--ratio", "0.5", NULL };
   g_assert_cmpint (run (ratio, "--extra"), ==, 2);
+  /* A negative rate is refused, not taken for "not given". */
+  const char *negative_lr[] = { "train", "--model", "tiny", "--data", data, "--out", out,
+                                "--iters", "3", "--lr", "-0.01", NULL };
+  g_assert_cmpint (run (negative_lr, "--lr takes a positive"), ==, 2);
   const char *bad_batch[] = { "train", "--model", "tiny", "--data", data, "--out", out,
                               "--iters", "3", "--batch", "lots", NULL };
   g_assert_cmpint (run (bad_batch, "'lots'"), ==, 2);
