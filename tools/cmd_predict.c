@@ -124,9 +124,11 @@ read_list (const char *list, GArray *out, GError **error)
   return TRUE;
 }
 
-/* COCO-style numeric names give the ids; otherwise the position does. */
-static void
-number_images (GArray *images)
+/* COCO-style numeric names give the ids; otherwise the position does.
+ * Two names of one number (1.jpg, 001.png) would merge their detections
+ * in an evaluation: refused, naming both. */
+static gboolean
+number_images (GArray *images, GError **error)
 {
   gboolean numeric = images->len > 0;
   for (guint i = 0; i < images->len && numeric; i++) {
@@ -139,11 +141,21 @@ number_images (GArray *images)
     for (const char *c = base; *c && numeric; c++)
       numeric = isdigit ((unsigned char) *c);
   }
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
   for (guint i = 0; i < images->len; i++) {
     image_entry *e = &g_array_index (images, image_entry, i);
     g_autofree char *base = g_path_get_basename (e->path);
     e->id = numeric ? g_ascii_strtoll (base, NULL, 10) : (int64_t) i + 1;
+    const image_entry *before = g_hash_table_lookup (seen, &e->id);
+    if (before) {
+      g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_INPUT, "%s and %s both "
+          "name image id %" G_GINT64_FORMAT ": rename one", before->path, e->path,
+          (gint64) e->id);
+      return FALSE;
+    }
+    g_hash_table_insert (seen, &e->id, e);
   }
+  return TRUE;
 }
 
 /* The images of a dataset; category_of[c] is class c's category id. The
@@ -400,13 +412,11 @@ predict (const char *model, const char *images, const char *image_dir, const cha
   dd_coco_dataset *truth = NULL;
   gboolean ok;
   if (g_file_test (images, G_FILE_TEST_IS_DIR)) {
-    ok = list_folder (images, list, &error);
-    number_images (list);
+    ok = list_folder (images, list, &error) && number_images (list, &error);
   } else if (g_str_has_suffix (images, ".json")) {
     ok = read_dataset (images, image_dir, det, list, category_of, &truth, &error);
   } else {
-    ok = read_list (images, list, &error);
-    number_images (list);
+    ok = read_list (images, list, &error) && number_images (list, &error);
   }
   if (ok && list->len == 0) {
     g_set_error (&error, DD_MODEL_ERROR, DD_MODEL_ERROR_INPUT,

@@ -197,6 +197,12 @@ test_bad_input_and_usage (void)
                               "--device", "reference", NULL };
   g_assert_cmpint (run (bad_image, "junk.png"), ==, 1);
   g_assert_false (g_file_test (dets, G_FILE_TEST_EXISTS));
+  /* Two names of one image id, which an evaluation would merge. */
+  g_assert_true (g_file_set_contents (list, "1.png\n001.png\n", -1, NULL));
+  const char *same_id[] = { "predict", "--model", model, "--images", list, "--out", dets,
+                            "--device", "reference", NULL };
+  g_assert_cmpint (run (same_id, "both name image id 1"), ==, 1);
+  g_assert_false (g_file_test (dets, G_FILE_TEST_EXISTS));
 }
 
 int
