@@ -175,15 +175,26 @@ frame_time (GstBuffer *buf)
 
 /* ---- Pads ---------------------------------------------------------------- */
 
-/* The frame pad keeps its name; pass pads are numbered by the base class. */
+/* The frame pad keeps its name; pass pads are numbered by the base class,
+ * up to lib/distill's limit of passes a frame (more would be left out of
+ * the ensemble without a word). */
 static GstAggregatorPad *
 dd_ensemble_create_new_pad (GstAggregator *agg, GstPadTemplate *templ,
     const gchar *req_name, const GstCaps *caps)
 {
   DdEnsemble *self = DD_ENSEMBLE (agg);
-  if (g_strcmp0 (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "frame") != 0)
+  if (g_strcmp0 (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "frame") != 0) {
+    GST_OBJECT_LOCK (self);
+    guint passes = GST_ELEMENT (self)->numsinkpads - (self->frame_pad ? 1 : 0);
+    GST_OBJECT_UNLOCK (self);
+    if (passes >= DD_TTA_MAX_TRANSFORMS) {
+      GST_WARNING_OBJECT (self, "no pass pad beyond %d: a frame's ensemble takes "
+          "%d passes at most", DD_TTA_MAX_TRANSFORMS, DD_TTA_MAX_TRANSFORMS);
+      return NULL;
+    }
     return GST_AGGREGATOR_CLASS (parent_class)->create_new_pad (agg, templ,
         req_name, caps);
+  }
   if (self->frame_pad) {
     GST_WARNING_OBJECT (self, "there is one frame pad, already requested");
     return NULL;

@@ -695,6 +695,26 @@ test_ensemble_running_time_restarts (void)
   ensemble_rig_free (&r);
 }
 
+/* As many pass pads as a frame's ensemble takes (64), and no more: a
+ * 65th would be left out of every ensemble. The frame pad is apart. */
+static void
+test_ensemble_pass_limit (void)
+{
+  GstElement *e = gst_object_ref_sink (gst_element_factory_make ("ddensemble", NULL));
+  GstPad *frame = gst_element_request_pad_simple (e, "frame");
+  g_assert_nonnull (frame);
+  GPtrArray *pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  for (int i = 0; i < 64; i++) {
+    GstPad *p = gst_element_request_pad_simple (e, "sink_%u");
+    g_assert_nonnull (p);
+    g_ptr_array_add (pads, p);
+  }
+  g_assert_null (gst_element_request_pad_simple (e, "sink_%u"));
+  g_ptr_array_unref (pads);
+  gst_object_unref (frame);
+  gst_object_unref (e);
+}
+
 /* What leaves ddensemble, in order: "C<width>" for caps, "B" a buffer. */
 static GstPadProbeReturn
 log_output (GstPad *pad, GstPadProbeInfo *info, gpointer user)
@@ -1082,6 +1102,7 @@ main (int argc, char **argv)
   g_test_add_func ("/label/ensemble-flush", test_ensemble_flush);
   g_test_add_func ("/label/ensemble-caps-follow-videos",
       test_ensemble_caps_follow_videos);
+  g_test_add_func ("/label/ensemble-pass-limit", test_ensemble_pass_limit);
   g_test_add_func ("/label/ensemble-live-timeout",
       test_ensemble_live_timeout);
   g_test_add_func ("/label/label-matches-library", test_label_matches_library);
