@@ -524,6 +524,14 @@ finish_frame (DdEnsemble *self, pending_frame *f, gboolean complete)
     self->frames_incomplete++;
     GST_OBJECT_UNLOCK (self);
   }
+  if (f->frame && base.flip) {
+    /* dd_detection_map_back has no flip pairs to undo a mirror with. */
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("The passes of %s share a mirrored "
+            "canvas: their labels cannot be mapped back to the frame",
+            frame_name (identity)), ("mirror in the branches (ddtransform "
+            "flip=true after the split), not before the letterbox"));
+    return GST_FLOW_ERROR;
+  }
   GError *e = NULL;
   g_array_set_size (self->labels, 0);
   if (!ensure_ensembler (self, model)

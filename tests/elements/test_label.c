@@ -695,6 +695,45 @@ test_ensemble_running_time_restarts (void)
   ensemble_rig_free (&r);
 }
 
+/* With a frame pad, labels are mapped back to the frame through the
+ * passes' shared canvas; a mirrored canvas cannot be (no flip pairs to
+ * undo it with): an error naming the fix, not boxes with x1 > x2. */
+static void
+test_ensemble_mirrored_canvas_refused (void)
+{
+  GstElement *e = gst_element_factory_make ("ddensemble", NULL);
+  g_object_set (e, "rules", "boxes=nms,keypoints=own", NULL);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (e, bus);
+  GstHarness *out = gst_harness_new_with_element (e, "frame", "src");
+  GstHarness *pass = gst_harness_new_with_element (e, "sink_0", NULL);
+  const char *caps = "video/x-raw,format=RGB,width=64,height=48,framerate=10/1";
+  gst_harness_set_src_caps_str (out, caps);
+  gst_harness_set_src_caps_str (pass, caps);
+  gst_harness_play (pass);
+  GstBuffer *p = gst_buffer_new_allocate (NULL, 64 * 48 * 3, NULL);
+  dd_buffer_add_frame_meta (p, "file:///v.mp4", 0, 0, 64, 48);
+  dd_transform mirrored = dd_transform_resize (64, 48, 64, 48, TRUE);
+  dd_buffer_add_transform_meta (p, 64, 48, &mirrored, 64, 48, FALSE);
+  dd_detection d = { .box = { 10, 8, 30, 40 }, .score = 0.9f };
+  dd_buffer_add_detections_meta (p, 64, 48, &d, 1);
+  gst_harness_push (pass, p);
+  GstBuffer *frame = gst_buffer_new_allocate (NULL, 64 * 48 * 3, NULL);
+  dd_buffer_add_frame_meta (frame, "file:///v.mp4", 0, 0, 64, 48);
+  gst_harness_push (out, frame);
+  GstMessage *m = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_ERROR);
+  g_assert_nonnull (m);
+  GError *err = NULL;
+  gst_message_parse_error (m, &err, NULL);
+  g_assert_nonnull (strstr (err->message, "mirrored canvas"));
+  g_error_free (err);
+  gst_message_unref (m);
+  gst_harness_teardown (pass);
+  gst_harness_teardown (out);
+  gst_object_unref (bus);
+}
+
 /* As many pass pads as a frame's ensemble takes (64), and no more: a
  * 65th would be left out of every ensemble. The frame pad is apart. */
 static void
@@ -1103,6 +1142,8 @@ main (int argc, char **argv)
   g_test_add_func ("/label/ensemble-caps-follow-videos",
       test_ensemble_caps_follow_videos);
   g_test_add_func ("/label/ensemble-pass-limit", test_ensemble_pass_limit);
+  g_test_add_func ("/label/ensemble-mirrored-canvas-refused",
+      test_ensemble_mirrored_canvas_refused);
   g_test_add_func ("/label/ensemble-live-timeout",
       test_ensemble_live_timeout);
   g_test_add_func ("/label/label-matches-library", test_label_matches_library);
