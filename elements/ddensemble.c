@@ -487,6 +487,17 @@ ensure_ensembler (DdEnsemble *self, const DdDetectionsMeta *dm)
   return self->ensembler != NULL;
 }
 
+/* Without a frame pad the untransformed pass goes out under sink_0's
+ * caps: it must be sink_0's buffer, or the caps would not describe it. */
+static gboolean
+identity_on_sink_0 (DdEnsemble *self, pending_frame *f, GstBuffer *identity)
+{
+  GstPad *sink_0 = gst_element_get_static_pad (GST_ELEMENT (self), "sink_0");
+  gboolean ok = sink_0 && g_hash_table_lookup (f->passes, sink_0) == identity;
+  gst_clear_object (&sink_0);
+  return ok;
+}
+
 /* Ensembles `f` and pushes its output, or drops it (with a warning) when
  * its untransformed pass or frame never came. */
 static GstFlowReturn
@@ -523,6 +534,13 @@ finish_frame (DdEnsemble *self, pending_frame *f, gboolean complete)
     GST_OBJECT_LOCK (self);
     self->frames_incomplete++;
     GST_OBJECT_UNLOCK (self);
+  }
+  if (!self->frame_pad && !identity_on_sink_0 (self, f, identity)) {
+    GST_ELEMENT_ERROR (self, CORE, PAD, ("The untransformed pass of %s came on "
+            "another pad than sink_0, whose caps the output takes",
+            frame_name (identity)), ("link the untransformed pass to sink_0, or "
+            "the original frames to the frame pad"));
+    return GST_FLOW_ERROR;
   }
   if (f->frame && base.flip) {
     /* dd_detection_map_back has no flip pairs to undo a mirror with. */

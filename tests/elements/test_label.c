@@ -734,6 +734,27 @@ test_ensemble_mirrored_canvas_refused (void)
   gst_object_unref (bus);
 }
 
+/* Without a frame pad the untransformed pass goes out under sink_0's caps:
+ * one that came on another pad is an error naming the fix. */
+static void
+test_ensemble_identity_off_sink_0_refused (void)
+{
+  ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
+  /* The second push may already see the error: its result is not asserted. */
+  g_assert_cmpint (gst_harness_push (r.pass1, pass_buffer (0, FALSE, 0.9f)), ==,
+      GST_FLOW_OK);
+  gst_harness_push (r.out, pass_buffer (0, TRUE, 0.9f));
+  GstMessage *m = gst_bus_timed_pop_filtered (r.bus, 10 * GST_SECOND,
+      GST_MESSAGE_ERROR);
+  g_assert_nonnull (m);
+  GError *err = NULL;
+  gst_message_parse_error (m, &err, NULL);
+  g_assert_nonnull (strstr (err->message, "another pad than sink_0"));
+  g_error_free (err);
+  gst_message_unref (m);
+  ensemble_rig_free (&r);
+}
+
 /* As many pass pads as a frame's ensemble takes (64), and no more: a
  * 65th would be left out of every ensemble. The frame pad is apart. */
 static void
@@ -1142,6 +1163,8 @@ main (int argc, char **argv)
   g_test_add_func ("/label/ensemble-caps-follow-videos",
       test_ensemble_caps_follow_videos);
   g_test_add_func ("/label/ensemble-pass-limit", test_ensemble_pass_limit);
+  g_test_add_func ("/label/ensemble-identity-off-sink-0-refused",
+      test_ensemble_identity_off_sink_0_refused);
   g_test_add_func ("/label/ensemble-mirrored-canvas-refused",
       test_ensemble_mirrored_canvas_refused);
   g_test_add_func ("/label/ensemble-live-timeout",
