@@ -148,3 +148,17 @@ fixture_filter (GList *msgs, const char *name)
   }
   return out;
 }
+
+char *
+fixture_pop_error (GstBus *bus, GstClockTime timeout)
+{
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, timeout, GST_MESSAGE_ERROR);
+  if (!msg)
+    return NULL;
+  GError *e = NULL;
+  gst_message_parse_error (msg, &e, NULL);
+  char *text = g_strdup (e->message);
+  g_error_free (e);
+  gst_message_unref (msg);
+  return text;
+}

@@ -41,4 +41,8 @@ GList *fixture_run (GstElement *pipeline, GstMessageType types,
 /* The element messages of `msgs` whose structure is named `name`. */
 GList *fixture_filter (GList *msgs, const char *name);
 
+/* The text of the first error posted on `bus` within `timeout` (0: only
+ * one posted already), or NULL when none came; g_free it. */
+char *fixture_pop_error (GstBus *bus, GstClockTime timeout);
+
 #endif

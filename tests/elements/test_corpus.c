@@ -522,19 +522,29 @@ test_shards_element (void)
   g_assert_cmpuint (total, ==, 18);
 }
 
+/* A watching ddcorpussrc, playing, over a fresh folder (*dir, to remove)
+ * that holds a.mp4 from the start. */
+static GstHarness *
+watching_harness (guint interval_ms, char **dir, recorder **r)
+{
+  *dir = fixture_tmpdir ("watch");
+  g_autofree char *a = in_corpus ("a.mp4");
+  g_autofree char *a2 = g_build_filename (*dir, "a.mp4", NULL);
+  copy_bytes (a, a2, G_MAXSIZE);
+  GstHarness *h = corpus_harness (*dir, NULL, r);
+  g_object_set (h->element, "watch", TRUE, "poll-interval", interval_ms, NULL);
+  gst_harness_play (h);
+  return h;
+}
+
 /* Watching: a video that lands later is played, no EOS until asked. */
 static void
 test_watch (void)
 {
-  g_autofree char *dir = fixture_tmpdir ("watch");
-  g_autofree char *a = in_corpus ("a.mp4");
+  g_autofree char *dir = NULL;
   g_autofree char *b = in_corpus ("b.mkv");
-  g_autofree char *a2 = g_build_filename (dir, "a.mp4", NULL);
-  copy_bytes (a, a2, G_MAXSIZE);
   recorder *r;
-  GstHarness *h = corpus_harness (dir, NULL, &r);
-  g_object_set (h->element, "watch", TRUE, "poll-interval", 30, NULL);
-  gst_harness_play (h);
+  GstHarness *h = watching_harness (30, &dir, &r);
   for (int i = 0; i < 10; i++)
     gst_buffer_unref (gst_harness_pull (h));
   /* Copied in under a hidden name, then renamed, as a careful writer does. */
@@ -562,16 +572,11 @@ test_watch (void)
 static void
 test_watch_settles_first_files (void)
 {
-  g_autofree char *dir = fixture_tmpdir ("watch");
-  g_autofree char *a = in_corpus ("a.mp4");
-  g_autofree char *a2 = g_build_filename (dir, "a.mp4", NULL);
-  copy_bytes (a, a2, G_MAXSIZE);
+  g_autofree char *dir = NULL;
   recorder *r;
-  GstHarness *h = corpus_harness (dir, NULL, &r);
   const gint64 interval_ms = 400;
-  g_object_set (h->element, "watch", TRUE, "poll-interval", (guint) interval_ms, NULL);
   gint64 start = g_get_monotonic_time ();
-  gst_harness_play (h);
+  GstHarness *h = watching_harness ((guint) interval_ms, &dir, &r);
   gst_buffer_unref (gst_harness_pull (h));
   g_assert_cmpint (g_get_monotonic_time () - start, >=, interval_ms * 1000);
   g_assert_true (gst_element_send_event (h->element, gst_event_new_eos ()));
@@ -585,18 +590,12 @@ test_watch_settles_first_files (void)
 static void
 test_watch_outlives_a_lost_folder (void)
 {
-  g_autofree char *dir = fixture_tmpdir ("watch");
-  g_autofree char *away = g_strconcat (dir, ".away", NULL);
-  g_autofree char *a = in_corpus ("a.mp4");
+  g_autofree char *dir = NULL;
   g_autofree char *b = in_corpus ("b.mkv");
-  g_autofree char *a2 = g_build_filename (dir, "a.mp4", NULL);
-  copy_bytes (a, a2, G_MAXSIZE);
   recorder *r;
-  GstHarness *h = corpus_harness (dir, NULL, &r);
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (h->element, bus);
-  g_object_set (h->element, "watch", TRUE, "poll-interval", 30, NULL);
-  gst_harness_play (h);
+  GstHarness *h = watching_harness (30, &dir, &r);
+  g_autofree char *away = g_strconcat (dir, ".away", NULL);
+  GstBus *bus = gst_element_get_bus (h->element);
   for (int i = 0; i < 10; i++)
     gst_buffer_unref (gst_harness_pull (h));
   g_assert_cmpint (g_rename (dir, away), ==, 0);

@@ -374,15 +374,8 @@ error_of (const char *json)
   gst_object_unref (s);
   gst_element_set_state (p, GST_STATE_PLAYING);
   GstBus *bus = gst_element_get_bus (p);
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
-      GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
-  g_assert_nonnull (msg);
-  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_ERROR);
-  GError *e = NULL;
-  gst_message_parse_error (msg, &e, NULL);
-  char *text = g_strdup (e->message);
-  g_error_free (e);
-  gst_message_unref (msg);
+  char *text = fixture_pop_error (bus, 30 * GST_SECOND);
+  g_assert_nonnull (text);
   gst_object_unref (bus);
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (p);

@@ -319,17 +319,9 @@ push_error (GstBuffer *buf, const char *out, const char *caps)
   gst_object_unref (t);
   gst_harness_set_src_caps_str (h, caps);
   GstFlowReturn ret = gst_harness_push (h, buf);
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
-      GST_MESSAGE_ERROR);
-  char *text = NULL;
-  if (msg) {
-    GError *e = NULL;
-    gst_message_parse_error (msg, &e, NULL);
-    text = g_strdup (e->message);
-    g_error_free (e);
-    gst_message_unref (msg);
+  char *text = fixture_pop_error (bus, 10 * GST_SECOND);
+  if (text)
     g_assert_cmpint (ret, ==, GST_FLOW_ERROR);
-  }
   gst_harness_teardown (h);
   gst_object_unref (bus);
   return text;
@@ -387,13 +379,8 @@ start_error (GstElement *t)
   gst_element_set_bus (t, bus);
   g_assert_cmpint (gst_element_set_state (t, GST_STATE_PAUSED), ==,
       GST_STATE_CHANGE_FAILURE);
-  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  g_assert_nonnull (msg);
-  GError *e = NULL;
-  gst_message_parse_error (msg, &e, NULL);
-  char *text = g_strdup (e->message);
-  g_error_free (e);
-  gst_message_unref (msg);
+  char *text = fixture_pop_error (bus, 0);
+  g_assert_nonnull (text);
   gst_element_set_state (t, GST_STATE_NULL);
   gst_object_unref (bus);
   return text;

@@ -338,13 +338,10 @@ test_infer_bad_input (void)
   gst_element_set_bus (e, bus);
   g_assert_cmpint (gst_element_set_state (e, GST_STATE_PAUSED), ==,
       GST_STATE_CHANGE_FAILURE);
-  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  g_assert_nonnull (m);
-  GError *err = NULL;
-  gst_message_parse_error (m, &err, NULL);
-  g_assert_nonnull (strstr (err->message, "/nonexistent/teacher"));
-  g_error_free (err);
-  gst_message_unref (m);
+  char *text = fixture_pop_error (bus, 0);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "/nonexistent/teacher"));
+  g_free (text);
   gst_element_set_state (e, GST_STATE_NULL);
   gst_object_unref (e);
   gst_object_unref (bus);
@@ -355,7 +352,8 @@ test_infer_bad_input (void)
   g_assert_cmpint (gst_harness_push (h, gst_buffer_new_allocate (NULL, 10,
               NULL)), ==, GST_FLOW_OK);
   g_assert_null (gst_harness_try_pull (h));
-  g_assert_nonnull ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING)));
+  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  g_assert_nonnull (m);
   gst_message_unref (m);
   gst_object_unref (bus);
   gst_harness_teardown (h);
@@ -721,14 +719,10 @@ test_ensemble_mirrored_canvas_refused (void)
   GstBuffer *frame = gst_buffer_new_allocate (NULL, 64 * 48 * 3, NULL);
   dd_buffer_add_frame_meta (frame, "file:///v.mp4", 0, 0, 64, 48);
   gst_harness_push (out, frame);
-  GstMessage *m = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
-      GST_MESSAGE_ERROR);
-  g_assert_nonnull (m);
-  GError *err = NULL;
-  gst_message_parse_error (m, &err, NULL);
-  g_assert_nonnull (strstr (err->message, "mirrored canvas"));
-  g_error_free (err);
-  gst_message_unref (m);
+  char *text = fixture_pop_error (bus, 10 * GST_SECOND);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "mirrored canvas"));
+  g_free (text);
   gst_harness_teardown (pass);
   gst_harness_teardown (out);
   gst_object_unref (bus);
@@ -744,14 +738,10 @@ test_ensemble_identity_off_sink_0_refused (void)
   g_assert_cmpint (gst_harness_push (r.pass1, pass_buffer (0, FALSE, 0.9f)), ==,
       GST_FLOW_OK);
   gst_harness_push (r.out, pass_buffer (0, TRUE, 0.9f));
-  GstMessage *m = gst_bus_timed_pop_filtered (r.bus, 10 * GST_SECOND,
-      GST_MESSAGE_ERROR);
-  g_assert_nonnull (m);
-  GError *err = NULL;
-  gst_message_parse_error (m, &err, NULL);
-  g_assert_nonnull (strstr (err->message, "another pad than sink_0"));
-  g_error_free (err);
-  gst_message_unref (m);
+  char *text = fixture_pop_error (r.bus, 10 * GST_SECOND);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "another pad than sink_0"));
+  g_free (text);
   ensemble_rig_free (&r);
 }
 
