@@ -24,9 +24,11 @@
  * run with the same model and settings (train.json) is continued from it:
  * the element skips the images of each stream that the run had already
  * used, so feeding it the same streams (the same dddatasetsrc settings)
- * continues exactly where it stopped. What the streams carry is not
- * checked, only whether there is an automatic one: other data in the same
- * `location` would be trained on as if it were the same. The pads are
+ * continues exactly where it stopped. What the streams carry cannot be
+ * seen before they flow, so the application names it in `data-id` (say,
+ * its datasets' sha256), which train.json keeps and a resume compares:
+ * then other data in the same `location` is refused. Without it only
+ * whether there is an automatic stream is checked. The pads are
  * requested before the pipeline starts; while a run goes, no pad can be
  * added, and releasing one ends that stream. The run starts when the
  * element goes to PAUSED and goes on in PAUSED as in PLAYING: it does not
@@ -99,6 +101,7 @@ enum {
   PROP_RESUME,
   PROP_STOP_AFTER,
   PROP_QUEUE_SIZE,
+  PROP_DATA_ID,
   PROP_ITERATION,
 };
 
@@ -125,7 +128,7 @@ struct _DdTrain {
   GstElement parent;
 
   /* Properties, under the object lock. */
-  gchar *model, *location, *device;
+  gchar *model, *location, *device, *data_id;
   guint64 iterations, seed, checkpoint_interval, stop_after, iteration;
   guint batch, size, queue_size;
   gdouble lr, ratio, rho;
@@ -435,8 +438,10 @@ copy_settings (DdTrain *self)
   self->mix_fixed = TRUE;
   gboolean mixed = self->feeds[DD_LABELS_AUTOMATIC].pad != NULL;
   GST_OBJECT_UNLOCK (self);
-  r->stream_id = g_strdup (mixed ? "ddtrain: labeled and automatic streams"
-      : "ddtrain: labeled stream");
+  const char *pads = mixed ? "ddtrain: labeled and automatic streams"
+      : "ddtrain: labeled stream";
+  r->stream_id = self->data_id ? g_strdup_printf ("%s: %s", pads, self->data_id)
+      : g_strdup (pads);
   o->model = r->model;
   o->out = r->location;
   o->device = r->device;
@@ -662,6 +667,10 @@ dd_train_set_property (GObject *object, guint prop_id, const GValue *value,
       g_free (self->device);
       self->device = g_value_dup_string (value);
       break;
+    case PROP_DATA_ID:
+      g_free (self->data_id);
+      self->data_id = g_value_dup_string (value);
+      break;
     case PROP_ITERATIONS:
       self->iterations = g_value_get_uint64 (value);
       break;
@@ -763,6 +772,9 @@ dd_train_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_QUEUE_SIZE:
       g_value_set_uint (value, self->queue_size);
       break;
+    case PROP_DATA_ID:
+      g_value_set_string (value, self->data_id);
+      break;
     case PROP_ITERATION:
       g_value_set_uint64 (value, self->iteration);
       break;
@@ -780,6 +792,7 @@ dd_train_finalize (GObject *object)
   g_free (self->model);
   g_free (self->location);
   g_free (self->device);
+  g_free (self->data_id);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -835,8 +848,8 @@ install_properties (GObjectClass *gobject_class)
           G_MAXINT64, DEFAULT_CHECKPOINT_INTERVAL, rw));
   g_object_class_install_property (gobject_class, PROP_RESUME,
       g_param_spec_boolean ("resume", "Resume", "Continue the run whose checkpoint "
-          "is in location (its model and settings must match; feed it the same "
-          "streams, which are not checked); without it such a folder is refused", DEFAULT_RESUME, rw));
+          "is in location (its model, settings and data-id must match; feed it the "
+          "same streams); without it such a folder is refused", DEFAULT_RESUME, rw));
   g_object_class_install_property (gobject_class, PROP_STOP_AFTER,
       g_param_spec_uint64 ("stop-after", "Stop after", "Stop after this iteration "
           "with a checkpoint, as if killed there, to go on later with resume (0: "
@@ -844,6 +857,11 @@ install_properties (GObjectClass *gobject_class)
   g_object_class_install_property (gobject_class, PROP_QUEUE_SIZE,
       g_param_spec_uint ("queue-size", "Queue size", "Images each pad holds for "
           "the engine before it blocks upstream", 1, 65536, DEFAULT_QUEUE_SIZE, rw));
+  g_object_class_install_property (gobject_class, PROP_DATA_ID,
+      g_param_spec_string ("data-id", "Data id", "What the streams carry, as the "
+          "application names it (e.g. their datasets' sha256): kept in train.json "
+          "and compared on resume, so a run is not continued on other data (unset: "
+          "not checked)", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_ITERATION,
       g_param_spec_uint64 ("iteration", "Iteration", "Iterations of the run done "
           "so far", 0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));

@@ -49,9 +49,37 @@ add_source (GstElement *pipeline, GstElement *train, const char *json,
   return TRUE;
 }
 
+static char *
+file_sha256 (const char *path, GError **error)
+{
+  g_autofree char *bytes = NULL;
+  gsize len;
+  if (!g_file_get_contents (path, &bytes, &len, error))
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
+}
+
+/* ddtrain's data-id: the datasets' sha256, so a run is not resumed on other
+ * labels (the images are not hashed: the datasets name them). */
+static char *
+data_id (const dd_training *t, GError **error)
+{
+  g_autofree char *labeled = file_sha256 (t->labeled, error);
+  if (!labeled)
+    return NULL;
+  if (!t->automatic)
+    return g_strdup_printf ("labeled sha256 %s", labeled);
+  g_autofree char *automatic = file_sha256 (t->automatic, error);
+  return automatic ? g_strdup_printf ("labeled sha256 %s, automatic sha256 %s", labeled,
+      automatic) : NULL;
+}
+
 static GstElement *
 build (const dd_training *t, GError **error)
 {
+  g_autofree char *id = data_id (t, error);
+  if (!id)
+    return NULL;
   GstElement *pipeline = gst_pipeline_new (t->title);
   GstElement *train = make (pipeline, "ddtrain", error);
   if (!train) {
@@ -61,7 +89,7 @@ build (const dd_training *t, GError **error)
   g_object_set (train, "model", t->model, "size", (guint) t->size, "device", t->device,
       "seed", (guint64) t->seed, "iterations", (guint64) t->phase.iterations,
       "batch", (guint) t->phase.batch, "learning-rate", t->phase.lr,
-      "location", t->out, "stop-after", (guint64) t->stop_after, NULL);
+      "location", t->out, "stop-after", (guint64) t->stop_after, "data-id", id, NULL);
   if (t->automatic && t->phase.rho > 0)
     g_object_set (train, "rho", t->phase.rho, NULL);
   else if (t->automatic)

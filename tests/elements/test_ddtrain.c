@@ -305,6 +305,40 @@ test_resume (void)
   fixture_rmdir (parts);
 }
 
+/* A run stopped on one data-id is not resumed on another (an error naming
+ * the difference, its checkpoint kept); on the same one it goes on. */
+static void
+test_resume_other_data (void)
+{
+  g_autofree char *out = fixture_tmpdir ("ddtrain");
+  GstStructure *done;
+  g_ptr_array_unref (run_training (training_pipeline (out, FALSE,
+              "iterations=6 stop-after=2 data-id=first"), &done));
+  gst_structure_free (done);
+
+  GstElement *p = training_pipeline (out, FALSE, "iterations=6 data-id=second");
+  GList *errors = fixture_run (p, GST_MESSAGE_ERROR, TRUE);
+  gst_object_unref (p);
+  g_assert_cmpuint (g_list_length (errors), ==, 1);
+  GError *e = NULL;
+  gchar *debug = NULL;
+  gst_message_parse_error (errors->data, &e, &debug);
+  g_autofree char *text = g_strdup_printf ("%s %s", e->message, debug ? debug : "");
+  g_assert_nonnull (strstr (text, "data_sha256"));
+  g_assert_nonnull (strstr (text, "second"));
+  g_error_free (e);
+  g_free (debug);
+  g_list_free_full (errors, (GDestroyNotify) gst_message_unref);
+
+  GPtrArray *rest = run_training (training_pipeline (out, FALSE,
+          "iterations=6 data-id=first"), &done);
+  g_assert_cmpuint (rest->len, ==, 4);
+  g_assert_cmpuint (get_u64 (done, "iteration"), ==, 6);
+  gst_structure_free (done);
+  g_ptr_array_unref (rest);
+  fixture_rmdir (out);
+}
+
 /* A buffer pushed into the labeled pad through a harness, with the bus
  * watched: returns the error's message, or NULL when none came. */
 static char *
@@ -437,6 +471,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ddtrain/mix-rho", test_mix_rho);
   g_test_add_func ("/ddtrain/eos-saves", test_eos_saves);
   g_test_add_func ("/ddtrain/resume", test_resume);
+  g_test_add_func ("/ddtrain/resume-other-data", test_resume_other_data);
   g_test_add_func ("/ddtrain/bad-input", test_bad_input);
   g_test_add_func ("/ddtrain/bad-setup", test_bad_setup);
   int status = g_test_run ();
