@@ -7,6 +7,7 @@
 
 #include "chart.h"
 #include "commands.h"
+#include "results_check.h"
 
 static const char summary[] =
     "Draws, from the results.json files of `ddistill distill` (PNG, 800x500),\n"
@@ -75,8 +76,9 @@ curves (dd_chart *c, JsonObject *res, const char *kind, GHashTable *drawn)
   g_autofree char *dis = g_strdup_printf ("%s: distilled", exp);
   add_curve (c, sup, json_object_get_object_member (r, "teacher"), kind, drawn);
   add_curve (c, dis, json_object_get_object_member (r, "student"), kind, drawn);
-  JsonArray *baselines = json_object_get_array_member (res, "baselines");
-  for (guint i = 0; i < json_array_get_length (baselines); i++) {
+  JsonArray *baselines = json_object_has_member (res, "baselines")
+      ? json_object_get_array_member (res, "baselines") : NULL;
+  for (guint i = 0; baselines && i < json_array_get_length (baselines); i++) {
     JsonObject *b = json_array_get_object_element (baselines, i);
     g_autofree char *name = g_strdup_printf ("%s: %s", exp,
         json_object_get_string_member (b, "name"));
@@ -246,12 +248,7 @@ dd_cmd_plot (int argc, char **argv)
     g_ptr_array_add (results, p);
     ok = json_parser_load_from_file (p, argv[i], &error);
     JsonNode *root = ok ? json_parser_get_root (p) : NULL;
-    if (ok && (!root || !JSON_NODE_HOLDS_OBJECT (root)
-            || !json_object_has_member (json_node_get_object (root), "rounds"))) {
-      g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is not the "
-          "results.json of `ddistill distill`", argv[i]);
-      ok = FALSE;
-    }
+    ok = ok && dd_results_check (root, argv[i], &error);
     if (ok)
       g_ptr_array_add (objects, json_node_get_object (root));
   }

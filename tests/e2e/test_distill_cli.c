@@ -203,6 +203,23 @@ check_png (const char *dir, const char *name)
   g_assert_cmpuint ((guint) ihdr[6] << 8 | ihdr[7], ==, 500);
 }
 
+/* The first round of the results file `results`, read with `parser`. */
+static JsonObject *
+first_round (JsonParser *parser, const char *results)
+{
+  return json_array_get_object_element (json_object_get_array_member (
+          read_object (parser, results), "rounds"), 0);
+}
+
+static void
+check_no_png (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    g_assert_false (g_str_has_suffix (name, ".png"));
+}
+
 static void
 test_distill (void)
 {
@@ -236,6 +253,24 @@ test_distill (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (figures); i++)
     check_png (plots, figures[i]);
+
+  /* A damaged copy is refused, the field at fault named, nothing drawn. */
+  JsonParser *parser = json_parser_new ();
+  JsonObject *r = first_round (parser, results);
+  json_object_set_string_member (object (object (object (r, "student"), "scores"),
+          "boxes"), "AP", "n/a");
+  g_autofree char *damaged = g_build_filename (tmp_dir, "damaged.json", NULL);
+  JsonGenerator *g = json_generator_new ();
+  json_generator_set_root (g, json_parser_get_root (parser));
+  g_assert_true (json_generator_to_file (g, damaged, NULL));
+  g_object_unref (g);
+  g_object_unref (parser);
+  g_autofree char *none = g_build_filename (tmp_dir, "damaged-plots", NULL);
+  g_autofree char *d_out = NULL, *d_err = NULL;
+  g_assert_cmpint (run (&d_out, &d_err, "plot", "--out", none, damaged, NULL), ==, 1);
+  g_assert_nonnull (strstr (d_err, "damaged.json: rounds[0].student.scores.boxes.AP: "
+          "a number is needed"));
+  check_no_png (none);
 }
 
 /* The dissimilar setting: frames sampled from the test benchmark's clips
@@ -279,14 +314,6 @@ test_video_frames (void)
   g_assert_false (g_file_test (rho, G_FILE_TEST_EXISTS));
   g_assert_nonnull (strstr (pe, "ap-vs-rho.png not written: no experiment has a rho "
           "sweep"));
-}
-
-/* The first round of the results file `results`, read with `parser`. */
-static JsonObject *
-first_round (JsonParser *parser, const char *results)
-{
-  return json_array_get_object_element (json_object_get_array_member (
-          read_object (parser, results), "rounds"), 0);
 }
 
 /* `ddistill eval --json` of results `dets` against `truth` for `iou_type`. */
