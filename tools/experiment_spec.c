@@ -92,7 +92,7 @@ static gboolean
 get_int (const reader *r, JsonObject *o, const char *name, double fallback, double lo,
     double hi, int64_t *out)
 {
-  double v;
+  double v = 0;                 /* get_number sets it; -O3 cannot tell */
   if (!get_number (r, o, name, fallback, lo, hi, &v))
     return FALSE;
   if (v != floor (v))

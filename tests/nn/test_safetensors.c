@@ -21,7 +21,7 @@ static char dir[64];
 static const char *
 path_in_dir (const char *name)
 {
-  static char path[4][256];
+  static char path[4][sizeof dir + 256];     /* dir, a slash, a name */
   static int next;
   char *p = path[next++ % 4];
   snprintf (p, sizeof path[0], "%s/%s", dir, name);
