@@ -25,19 +25,16 @@ class_of_category (const dd_detector *det, const dd_coco_category *c)
   return -1;
 }
 
+/* Checks each category against the model and maps its id to the model's
+ * class (stored as class + 1: 0 is "no such category"). A table, not an
+ * array indexed by id: ids may be any integers. */
 static gboolean
-check_categories (dd_train_set *s, const dd_detector *det, int **class_of_id,
-                  int *max_id, GError **error)
+check_categories (dd_train_set *s, const dd_detector *det, GHashTable *class_of_id,
+                  GError **error)
 {
   GArray *cats = s->ds->categories;
-  *max_id = 0;
-  for (guint i = 0; i < cats->len; i++)
-    *max_id = MAX (*max_id, g_array_index (cats, dd_coco_category, i).id);
-  *class_of_id = g_new (int, *max_id + 1);
-  for (int i = 0; i <= *max_id; i++)
-    (*class_of_id)[i] = -1;
   for (guint i = 0; i < cats->len; i++) {
-    const dd_coco_category *c = &g_array_index (cats, dd_coco_category, i);
+    dd_coco_category *c = &g_array_index (cats, dd_coco_category, i);
     int cls = class_of_category (det, c);
     if (cls < 0) {
       g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_INPUT,
@@ -52,8 +49,7 @@ check_categories (dd_train_set *s, const dd_detector *det, int **class_of_id,
           c->n_keypoints, det->origin, det->n_keypoints);
       return FALSE;
     }
-    if (c->id >= 0)
-      (*class_of_id)[c->id] = cls;
+    g_hash_table_insert (class_of_id, &c->id, GINT_TO_POINTER (cls + 1));
   }
   return TRUE;
 }
@@ -62,8 +58,8 @@ check_categories (dd_train_set *s, const dd_detector *det, int **class_of_id,
 static gboolean
 index_annotations (dd_train_set *s, const dd_detector *det, GError **error)
 {
-  int *class_of_id, max_id;
-  if (!check_categories (s, det, &class_of_id, &max_id, error))
+  g_autoptr (GHashTable) class_of_id = g_hash_table_new (g_int_hash, g_int_equal);
+  if (!check_categories (s, det, class_of_id, error))
     return FALSE;
   GArray *images = s->ds->images, *anns = s->ds->annotations;
   GHashTable *position = g_hash_table_new (g_int64_hash, g_int64_equal);
@@ -93,12 +89,11 @@ index_annotations (dd_train_set *s, const dd_detector *det, GError **error)
     const dd_coco_annotation *a = &g_array_index (anns, dd_coco_annotation, i);
     size_t at = next[image_of[i]]++;
     s->anns[at] = *a;
-    s->classes[at] = a->category_id >= 0 && a->category_id <= max_id
-        ? class_of_id[a->category_id] : -1;
+    s->classes[at] = GPOINTER_TO_INT (g_hash_table_lookup (class_of_id,
+            &a->category_id)) - 1;
   }
   g_free (next);
   g_free (image_of);
-  g_free (class_of_id);
   g_hash_table_destroy (position);
   return ok;
 }

@@ -5,6 +5,7 @@
  * reported by name. */
 #include <glib/gstdio.h>
 #include <math.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "fixture.h"
@@ -353,6 +354,67 @@ test_bad_data (void)
   expect_failure (&o, DD_MODEL_ERROR_OPTIONS, "iterations");
 }
 
+/* labeled-35 with its category's id changed to `id`, annotations too. */
+static char *
+with_category_id (const char *name, gint64 id)
+{
+  g_autofree char *json = data_file ("labeled-35.json");
+  JsonParser *parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, json, NULL));
+  JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+  JsonArray *cats = json_object_get_array_member (root, "categories");
+  g_assert_cmpuint (json_array_get_length (cats), ==, 1);
+  json_object_set_int_member (json_array_get_object_element (cats, 0), "id", id);
+  JsonArray *anns = json_object_get_array_member (root, "annotations");
+  for (guint i = 0; i < json_array_get_length (anns); i++)
+    json_object_set_int_member (json_array_get_object_element (anns, i), "category_id",
+        id);
+  char *path = data_file (name);
+  JsonGenerator *g = json_generator_new ();
+  json_generator_set_root (g, json_parser_get_root (parser));
+  g_assert_true (json_generator_to_file (g, path, NULL));
+  g_object_unref (g);
+  g_object_unref (parser);
+  return path;
+}
+
+static GArray *
+losses_of (const char *data, const char *run)
+{
+  g_autofree char *out = run_dir (run);
+  dd_train_options o;
+  options (&o, data, out);
+  o.iterations = 3;
+  recorder r;
+  recorder_init (&r, NULL);
+  o.progress = record;
+  o.user = &r;
+  train_ok (&o);
+  GArray *losses = g_array_ref (r.losses);
+  recorder_clear (&r);
+  return losses;
+}
+
+/* A category's id is only a name: the largest int and a negative one train
+ * exactly as labeled-35's own id (the first used to abort on an array sized
+ * by the id, the second to drop every annotation). */
+static void
+test_any_category_id (void)
+{
+  g_autofree char *own = data_file ("labeled-35.json");
+  g_autoptr (GArray) expected = losses_of (own, "id-own");
+  static const gint64 ids[] = { G_MAXINT32, -3 };
+  for (gsize i = 0; i < G_N_ELEMENTS (ids); i++) {
+    g_autofree char *name = g_strdup_printf ("id-%" G_GINT64_FORMAT ".json", ids[i]);
+    g_autofree char *data = with_category_id (name, ids[i]);
+    g_autoptr (GArray) got = losses_of (data, name);
+    g_assert_cmpuint (got->len, ==, expected->len);
+    for (guint k = 0; k < got->len; k++)
+      g_assert_cmpfloat (g_array_index (got, double, k), ==,
+          g_array_index (expected, double, k));
+  }
+}
+
 /* With automatic labels mixed in, the run works and is as exact to resume. */
 static void
 test_mixed (void)
@@ -393,6 +455,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/other-run-refused", test_other_run_refused);
   g_test_add_func ("/train/divergence-stops", test_divergence_stops);
   g_test_add_func ("/train/bad-data", test_bad_data);
+  g_test_add_func ("/train/any-category-id", test_any_category_id);
   g_test_add_func ("/train/mixed", test_mixed);
   int status = g_test_run ();
   fixture_remove_tree (tree);
