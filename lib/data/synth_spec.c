@@ -280,10 +280,12 @@ read_union (reader *r, JsonObject *o, const dd_spec *spec, dd_split *s,
   return TRUE;
 }
 
+/* "hidden" is the folder of hidden truth and "spec" would write its COCO
+ * file over the tree's spec.json. */
 static gboolean
 valid_split_name (const char *name)
 {
-  if (!*name || strcmp (name, "hidden") == 0)
+  if (!*name || strcmp (name, "hidden") == 0 || strcmp (name, "spec") == 0)
     return FALSE;
   for (const char *c = name; *c; c++)
     if (!g_ascii_isalnum (*c) && *c != '-' && *c != '_')
@@ -304,7 +306,7 @@ read_split_fields (reader *r, JsonObject *root, JsonNode *node, dd_spec *spec,
     return FALSE;
   if (!valid_split_name (s->name))
     return fail (r, error, "name", "'%s' must be letters, digits, '-' or '_' "
-        "(it names files and folders), and not 'hidden'", s->name);
+        "(it names files and folders), and not 'hidden' or 'spec'", s->name);
   if (dd_spec_find_split (spec, s->name))
     return fail (r, error, "name", "'%s' is used twice", s->name);
   gboolean ok;

@@ -97,6 +97,8 @@ static const struct {
   { "\"hidden_truth\": true", "\"hidden_truth\": 1", "splits[2].hidden_truth: must be true or false" },
   { "\"name\": \"b\"", "\"name\": \"a\"", "splits[1].name: 'a' is used twice" },
   { "\"name\": \"b\"", "\"name\": \"../b\"", "splits[1].name: '../b' must be letters" },
+  { "\"name\": \"b\"", "\"name\": \"hidden\"", "splits[1].name: 'hidden' must be letters" },
+  { "\"name\": \"b\"", "\"name\": \"spec\"", "splits[1].name: 'spec' must be letters" },
   { "[ \"a\", \"b\" ]", "[ \"a\", \"v\" ]", "splits[3].of: entry 1 ('v') is not an image split listed before" },
   { "[ \"a\", \"b\" ]", "[ \"a\", \"h\" ]", "splits[3].of: entry 1 ('h') keeps its truth hidden" },
   { "\"kind\": \"union\"", "\"kind\": \"mixture\"", "splits[3].kind: 'mixture' is not images, union or videos" },
