@@ -274,6 +274,11 @@ read_union (reader *r, JsonObject *o, const dd_spec *spec, dd_split *s,
     if (spec->splits[found].hidden_truth)
       return fail (r, error, "of", "entry %u ('%s') keeps its truth hidden; "
           "a union would publish it", i, name);
+    /* A split twice would give the union each of its image ids twice. */
+    for (guint k = 0; k < i; k++)
+      if (s->parts[k] == found)
+        return fail (r, error, "of", "entry %u ('%s') repeats entry %u", i,
+            name, k);
     s->parts[s->n_parts++] = found;
     s->style = spec->splits[found].style;
   }

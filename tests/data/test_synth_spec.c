@@ -101,6 +101,8 @@ static const struct {
   { "\"name\": \"b\"", "\"name\": \"spec\"", "splits[1].name: 'spec' must be letters" },
   { "[ \"a\", \"b\" ]", "[ \"a\", \"v\" ]", "splits[3].of: entry 1 ('v') is not an image split listed before" },
   { "[ \"a\", \"b\" ]", "[ \"a\", \"h\" ]", "splits[3].of: entry 1 ('h') keeps its truth hidden" },
+  { "[ \"a\", \"b\" ]", "[ \"a\", \"a\" ]", "splits[3].of: entry 1 ('a') repeats entry 0" },
+  { "[ \"a\", \"b\" ]", "[ \"b\", \"a\", \"b\" ]", "splits[3].of: entry 2 ('b') repeats entry 0" },
   { "\"kind\": \"union\"", "\"kind\": \"mixture\"", "splits[3].kind: 'mixture' is not images, union or videos" },
   { "[ \"vp8\" ]", "[ \"h265\" ]", "splits[4].codecs: entry 0 is not \"h264\" or \"vp8\"" },
   { "\"fps\": 10", "\"fps\": 0", "splits[4].fps: must be an integer from 1 to 240" },
