@@ -335,15 +335,16 @@ start_or_resume (run *r, GError **error)
     return write_config (now, r->config, error) ? 0 : -1;
   }
   g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_file (parser, r->config, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+  JsonNode *saved = json_parser_load_from_file (parser, r->config, NULL)
+      ? json_parser_get_root (parser) : NULL;     /* NULL too for an empty file */
+  if (!saved || !JSON_NODE_HOLDS_OBJECT (saved)) {
     set_error (error, DD_MODEL_ERROR_RESUME,
         "%s has a checkpoint but no readable %s: it is not the folder of a ddistill "
         "train run; start the run in another folder", r->o->out, DD_TRAIN_CONFIG);
     return -1;
   }
-  if (!same_run (json_node_get_object (json_parser_get_root (parser)),
-                 json_node_get_object (now), r->config, error))
+  if (!same_run (json_node_get_object (saved), json_node_get_object (now), r->config,
+                 error))
     return -1;
   if (dd_detector_load_weights (r->det, r->checkpoint, err, sizeof err)) {
     set_error (error, DD_MODEL_ERROR_RESUME, "cannot resume: %s", err);

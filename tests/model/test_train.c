@@ -251,6 +251,11 @@ test_other_run_refused (void)
   options (&o, data, out);
   o.stop_after = 3;
   expect_failure (&o, DD_MODEL_ERROR_RESUME, "past the stop asked for at 3");
+  /* A train.json emptied (a full disk) is not a run's either. */
+  g_autofree char *config = g_build_filename (out, DD_TRAIN_CONFIG, NULL);
+  g_assert_true (g_file_set_contents (config, "", 0, NULL));
+  options (&o, data, out);
+  expect_failure (&o, DD_MODEL_ERROR_RESUME, "no readable");
 }
 
 /* A learning rate of 1e30 blows the weights up within a few steps: the
