@@ -102,10 +102,6 @@ dd_coco_get_int (JsonObject *o, const char *field, gboolean required,
   JsonNode *n = lookup (o, field, required, &ok, loc, error);
   if (!n)
     return ok;
-  if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN) {
-    *out = json_node_get_boolean (n);   /* iscrowd: true, as Python's int() reads it */
-    return TRUE;
-  }
   if (!dd_coco_get_int64 (o, field, required, &v, loc, error))
     return FALSE;
   if (v < G_MININT || v > G_MAXINT) {
@@ -115,6 +111,20 @@ dd_coco_get_int (JsonObject *o, const char *field, gboolean required,
   }
   *out = (int) v;
   return TRUE;
+}
+
+gboolean
+dd_coco_get_flag (JsonObject *o, const char *field, gboolean required,
+    int *out, const dd_coco_loc *loc, GError **error)
+{
+  JsonNode *n = dd_coco_member (o, field);
+  /* iscrowd: true, as Python's int() reads it; some tools write it so. */
+  if (n && JSON_NODE_HOLDS_VALUE (n)
+      && json_node_get_value_type (n) == G_TYPE_BOOLEAN) {
+    *out = json_node_get_boolean (n);
+    return TRUE;
+  }
+  return dd_coco_get_int (o, field, required, out, loc, error);
 }
 
 gboolean

@@ -32,6 +32,10 @@ gboolean dd_coco_get_int64 (JsonObject *o, const char *field, gboolean required,
     int64_t *out, const dd_coco_loc *loc, GError **error);
 gboolean dd_coco_get_int (JsonObject *o, const char *field, gboolean required,
     int *out, const dd_coco_loc *loc, GError **error);
+/* An int that may also be written true or false (1 or 0), as COCO's flags
+ * (iscrowd) are by some tools; dd_coco_get_int refuses booleans. */
+gboolean dd_coco_get_flag (JsonObject *o, const char *field, gboolean required,
+    int *out, const dd_coco_loc *loc, GError **error);
 gboolean dd_coco_get_number (JsonObject *o, const char *field, gboolean required,
     double *out, const dd_coco_loc *loc, GError **error);
 /* *out is a new string. */

@@ -158,7 +158,7 @@ read_annotation (JsonObject *o, guint i, dd_coco_annotation *ann, const char *pa
       || !dd_coco_get_int (o, "category_id", TRUE, &ann->category_id, &loc, error)
       || !read_bbox (o, TRUE, ann->bbox, &loc, error)
       || !dd_coco_get_number (o, "area", TRUE, &ann->area, &loc, error)
-      || !dd_coco_get_int (o, "iscrowd", FALSE, &ann->iscrowd, &loc, error)
+      || !dd_coco_get_flag (o, "iscrowd", FALSE, &ann->iscrowd, &loc, error)
       || !read_keypoints (o, ann, &loc, error)
       || !dd_coco_get_int (o, "num_keypoints", FALSE, &ann->num_keypoints, &loc, error))
     return FALSE;

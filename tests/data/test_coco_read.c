@@ -184,6 +184,34 @@ test_keypoint_results_extent (void)
   g_rmdir (dir);
 }
 
+/* iscrowd written true or false, as some tools do, reads as 1 or 0; other
+ * integer fields refuse booleans (tests/data/test_coco_errors.c). */
+static void
+test_iscrowd_boolean (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ddcoco-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "gt.json", NULL);
+  const char *text = "{\"images\": [{\"id\": 1, \"file_name\": \"1.jpg\", "
+      "\"width\": 64, \"height\": 48}], \"categories\": [{\"id\": 1, "
+      "\"name\": \"person\"}], \"annotations\": ["
+      "{\"id\": 5, \"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], "
+      "\"area\": 12, \"iscrowd\": true}, "
+      "{\"id\": 6, \"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], "
+      "\"area\": 12, \"iscrowd\": false}, "
+      "{\"id\": 7, \"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], "
+      "\"area\": 12, \"iscrowd\": 1}]}";
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  dd_coco_dataset *ds = dd_coco_read (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (find_annotation (ds, 5)->iscrowd, ==, 1);
+  g_assert_cmpint (find_annotation (ds, 6)->iscrowd, ==, 0);
+  g_assert_cmpint (find_annotation (ds, 7)->iscrowd, ==, 1);
+  dd_coco_dataset_free (ds);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -194,5 +222,6 @@ main (int argc, char **argv)
   g_test_add_func ("/coco/read/annotations", test_annotations);
   g_test_add_func ("/coco/read/results", test_results);
   g_test_add_func ("/coco/read/keypoint-results-extent", test_keypoint_results_extent);
+  g_test_add_func ("/coco/read/iscrowd-boolean", test_iscrowd_boolean);
   return g_test_run ();
 }
