@@ -13,6 +13,7 @@
 #include "label_set.h"
 #include "model/model_dir.h"
 #include "model/model_error.h"
+#include "out_guard.h"
 #include "tta_predictor.h"
 
 static const char summary[] =
@@ -281,6 +282,14 @@ dd_cmd_label (int argc, char **argv)
   };
   dd_ensemble_params_init (&a.rules);
   if (ensemble && !dd_ensemble_params_parse (&a.rules, ensemble, &error))
+    return usage_error (ctx, error->message);
+  g_autofree char *model_json = g_build_filename (model, DD_MODEL_JSON, NULL);
+  g_autofree char *weights = g_build_filename (model, DD_MODEL_WEIGHTS, NULL);
+  const dd_named_input inputs[] = {
+    { "--images", images }, { "--calibrate-with", labeled },
+    { "--model's network", model_json }, { "--model's weights", weights },
+  };
+  if (!dd_out_apart_from_inputs ("--out", out, inputs, G_N_ELEMENTS (inputs), &error))
     return usage_error (ctx, error->message);
   return label (&a);
 }

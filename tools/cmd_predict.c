@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "idle_threads.h"
 #include "model_scores.h"
+#include "out_guard.h"
 #include "data/coco.h"
 #include "data/image.h"
 #include "distill/ensemble.h"
@@ -556,6 +557,16 @@ dd_cmd_predict (int argc, char **argv)
     return usage_error (ctx, "--keypoint-threshold takes a number >= 0");
   tta_options tta = { .spec = tta_spec };
   if (!parse_tta (&tta, ensemble, keypoint_threshold, &error))
+    return usage_error (ctx, error->message);
+  g_autofree char *model_json = g_build_filename (model, DD_MODEL_JSON, NULL);
+  g_autofree char *weights = g_build_filename (model, DD_MODEL_WEIGHTS, NULL);
+  const dd_named_input inputs[] = {
+    { "--images", images }, { "--model's network", model_json },
+    { "--model's weights", weights },
+  };
+  if (!dd_out_apart_from_inputs ("--out", out, inputs, G_N_ELEMENTS (inputs), &error)
+      || (draw_path && !dd_out_apart_from_inputs ("--draw", draw_path, inputs,
+              G_N_ELEMENTS (inputs), &error)))
     return usage_error (ctx, error->message);
   return predict (model, images, image_dir, out, threshold, keypoint_threshold,
                   device ? device : "cpu", batch, &draw, &tta);

@@ -203,6 +203,17 @@ test_errors (void)
     "flip", "--calibrate-with", labeled, "--out", out, NULL };
   check_run (no_model, 1, "model.json");
   CHECK (!g_file_test (out, G_FILE_TEST_EXISTS));
+  /* --out naming the labelled set would replace its manual labels. */
+  g_autofree char *manual = at ("manual.json");
+  g_autofree char *text = NULL, *after = NULL;
+  CHECK (g_file_get_contents (labeled, &text, NULL, NULL));
+  CHECK (g_file_set_contents (manual, text, -1, NULL));
+  const char *onto_labels[] = { "label", "--model", model, "--images", images,
+    "--transforms", "flip", "--calibrate-with", manual, "--out", manual, "--device",
+    "reference", NULL };
+  check_run (onto_labels, 2, "is also the input --calibrate-with");
+  CHECK (g_file_get_contents (manual, &after, NULL, NULL));
+  CHECK (strcmp (after, text) == 0);
 }
 
 static void

@@ -203,6 +203,24 @@ test_bad_input_and_usage (void)
                             "--device", "reference", NULL };
   g_assert_cmpint (run (same_id, "both name image id 1"), ==, 1);
   g_assert_false (g_file_test (dets, G_FILE_TEST_EXISTS));
+  /* An --out that is an input, however spelt, is refused before it is
+   * touched. */
+  g_autofree char *val_text = NULL, *model_text = NULL;
+  g_assert_true (g_file_get_contents (val, &val_text, NULL, NULL));
+  g_autofree char *val_again = path ("data/.", "val.json");
+  const char *onto_images[] = { "predict", "--model", model, "--images", val, "--out",
+                                val_again, "--device", "reference", NULL };
+  g_assert_cmpint (run (onto_images, "is also the input --images"), ==, 2);
+  g_autofree char *model_json = path ("model", "model.json");
+  g_assert_true (g_file_get_contents (model_json, &model_text, NULL, NULL));
+  const char *onto_model[] = { "predict", "--model", model, "--images", val, "--out",
+                               model_json, "--device", "reference", NULL };
+  g_assert_cmpint (run (onto_model, "--model's network"), ==, 2);
+  g_autofree char *val_after = NULL, *model_after = NULL;
+  g_assert_true (g_file_get_contents (val, &val_after, NULL, NULL));
+  g_assert_true (g_file_get_contents (model_json, &model_after, NULL, NULL));
+  g_assert_cmpstr (val_after, ==, val_text);
+  g_assert_cmpstr (model_after, ==, model_text);
 }
 
 int

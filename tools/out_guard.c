@@ -1,0 +1,23 @@
+#include "out_guard.h"
+
+#include <glib/gstdio.h>
+
+gboolean
+dd_out_apart_from_inputs (const char *option, const char *out,
+    const dd_named_input *inputs, int n, GError **error)
+{
+  GStatBuf o, in;
+  if (g_stat (out, &o) != 0)
+    return TRUE;
+  for (int i = 0; i < n; i++) {
+    if (!inputs[i].path || g_stat (inputs[i].path, &in) != 0)
+      continue;
+    if (o.st_dev == in.st_dev && o.st_ino == in.st_ino) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "%s %s is also the input "
+          "%s (%s): writing it would destroy it; give another file", option, out,
+          inputs[i].what, inputs[i].path);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
