@@ -34,6 +34,14 @@ dd_predict_set (dd_tta_predictor *p, const dd_coco_dataset *ds, const char *titl
     g_autofree char *path = g_build_filename (ds->image_dir ? ds->image_dir : ".",
         im->file_name, NULL);
     dd_image *img = dd_image_load (path, error);
+    if (img && (img->width != im->width || img->height != im->height)) {
+      /* The results are in the stated size's coordinates. */
+      g_set_error (error, DD_COCO_ERROR, DD_COCO_ERROR_FIELD, "image %" G_GINT64_FORMAT
+          ": %s is %dx%d but its dataset says %dx%d, so its detections would be "
+          "misplaced; correct the dataset's width and height", im->id, path, img->width,
+          img->height, im->width, im->height);
+      g_clear_pointer (&img, dd_image_free);
+    }
     g_array_set_size (dets, 0);
     ok = img && dd_tta_predictor_run (p, img, dets, error) && fn (i, dets, user, error);
     dd_image_free (img);

@@ -214,6 +214,25 @@ test_errors (void)
   check_run (onto_labels, 2, "is also the input --calibrate-with");
   CHECK (g_file_get_contents (manual, &after, NULL, NULL));
   CHECK (strcmp (after, text) == 0);
+  /* A dataset that states another size than its image has: the labels
+   * would be in the wrong coordinates. */
+  JsonParser *parser = json_parser_new ();
+  CHECK (json_parser_load_from_file (parser, labeled, NULL));
+  JsonObject *first = json_array_get_object_element (json_object_get_array_member (
+          json_node_get_object (json_parser_get_root (parser)), "images"), 0);
+  json_object_set_int_member (first, "width", 10);
+  json_object_set_int_member (first, "height", 10);
+  g_autofree char *resized = at ("resized.json");
+  JsonGenerator *g = json_generator_new ();
+  json_generator_set_root (g, json_parser_get_root (parser));
+  CHECK (json_generator_to_file (g, resized, NULL));
+  g_object_unref (g);
+  g_object_unref (parser);
+  const char *wrong_size[] = { "label", "--model", model, "--images", resized,
+    "--image-dir", DD_COCO_REAL_DIR, "--transforms", "flip", "--calibrate-with", labeled,
+    "--out", out, "--device", "reference", NULL };
+  check_run (wrong_size, 1, "but its dataset says 10x10");
+  CHECK (!g_file_test (out, G_FILE_TEST_EXISTS));
 }
 
 static void
