@@ -331,21 +331,72 @@ generate_videos (const dd_spec *spec, const dd_split *split, const char *dir,
   return ok;
 }
 
-/* spec.json: the spec as read, with the seed actually used and the
- * generator's version. */
-static gboolean
-write_spec (const dd_spec *spec, const char *dir, uint64_t seed, GError **error)
+/* What spec.json holds: the spec as read, with the seed actually used and
+ * the generator's version. */
+static JsonNode *
+spec_record (const dd_spec *spec, uint64_t seed)
 {
   JsonNode *copy = json_node_copy (spec->json);
   JsonObject *o = json_node_get_object (copy);
   json_object_set_int_member (o, "seed", (gint64) seed);
   json_object_set_int_member (o, "generator_version", DD_SYNTH_GENERATOR_VERSION);
+  return copy;
+}
+
+static gboolean
+write_spec (const dd_spec *spec, const char *dir, uint64_t seed, GError **error)
+{
+  JsonNode *record = spec_record (spec, seed);
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, copy);
-  json_node_unref (copy);
+  json_generator_set_root (gen, record);
+  json_node_unref (record);
   g_autofree char *path = g_build_filename (dir, "spec.json", NULL);
   return json_generator_to_file (gen, path, error);
+}
+
+/* A member of a spec.json as text, "?" when it is not of `type`. */
+static char *
+record_member (JsonObject *o, const char *name, GType type)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != type)
+    return g_strdup ("?");
+  return type == G_TYPE_STRING ? g_strdup (json_node_get_string (n))
+      : g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
+}
+
+/* Generating over a tree of another spec or seed would leave its files
+ * beside the new ones, with a spec.json that describes only the new. The
+ * same spec and seed make the same files again: that is allowed. */
+static gboolean
+check_same_tree (const dd_spec *spec, const char *dir, uint64_t seed,
+    GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, "spec.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_file (parser, path, error))
+    return FALSE;
+  JsonNode *earlier = json_parser_get_root (parser);
+  JsonNode *now = spec_record (spec, seed);
+  gboolean same = json_node_equal (earlier, now);
+  json_node_unref (now);
+  if (same)
+    return TRUE;
+  JsonObject *o = json_node_get_object (earlier);
+  g_autofree char *was_seed = record_member (o, "seed", G_TYPE_INT64);
+  g_autofree char *was_name = record_member (o, "name", G_TYPE_STRING);
+  g_autofree char *asked = g_strdup_printf ("%" G_GUINT64_FORMAT, seed);
+  g_autofree char *what = strcmp (was_seed, asked) != 0
+      ? g_strdup_printf ("another seed's benchmark: its spec.json records "
+          "seed %s, not %s", was_seed, asked)
+      : g_strdup_printf ("another spec's benchmark: its spec.json records "
+          "the spec '%s', which differs from the spec '%s' asked for now",
+          was_name, spec->name);
+  g_set_error (error, DD_SPEC_ERROR, DD_SPEC_ERROR_FIELD, "%s holds %s; "
+      "generating over it would mix the two trees: use another --out, or "
+      "remove the folder", dir, what);
+  return FALSE;
 }
 
 gboolean
@@ -389,11 +440,14 @@ dd_bench_generate (const dd_spec *spec, const char *dir, uint64_t seed,
   /* Files of another generator's tree would be left beside the new ones. */
   g_autofree char *earlier = g_build_filename (dir, "spec.json", NULL);
   g_autoptr (GError) stale = NULL;
-  if (g_file_test (earlier, G_FILE_TEST_EXISTS)
-      && !dd_bench_check_tree (dir, &stale)) {
-    g_set_error (error, stale->domain, stale->code, "%s; remove the folder, "
-        "or generate into another", stale->message);
-    return FALSE;
+  if (g_file_test (earlier, G_FILE_TEST_EXISTS)) {
+    if (!dd_bench_check_tree (dir, &stale)) {
+      g_set_error (error, stale->domain, stale->code, "%s; remove the folder, "
+          "or generate into another", stale->message);
+      return FALSE;
+    }
+    if (!check_same_tree (spec, dir, seed, error))
+      return FALSE;
   }
   g_autofree char *hidden = g_build_filename (dir, "hidden", NULL);
   if (!make_dir (hidden, error))

@@ -71,7 +71,8 @@ gboolean dd_bench_check_tree (const char *dir, GError **error);
 
 /* Writes the whole tree under `dir` (created if missing), spec.json last:
  * a tree without it is unfinished. A `dir` holding another generator's
- * tree is refused. */
+ * tree, or a tree of another spec or seed, is refused; one of the same
+ * spec and seed is made again. */
 gboolean dd_bench_generate (const dd_spec *spec, const char *dir,
     uint64_t seed, dd_bench_progress progress, void *user, GError **error);
 

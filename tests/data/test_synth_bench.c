@@ -337,6 +337,61 @@ test_failed_generation_leaves_no_spec (void)
   remove_tree (dir);
 }
 
+static dd_spec *
+tiny_spec (const char *split)
+{
+  g_autofree char *text = g_strdup_printf ("{ \"name\": \"tiny\", "
+      "\"description\": \"d\", \"image_format\": \"png\", \"people\": "
+      "{ \"min\": 0, \"max\": 1, \"min_height\": 0.2, \"max_height\": 0.8 }, "
+      "\"styles\": { \"similar\": { \"width\": 32, \"height\": 24 } }, "
+      "\"splits\": [ { \"name\": \"%s\", \"kind\": \"images\", "
+      "\"style\": \"similar\", \"images\": 2 } ] }", split);
+  GError *error = NULL;
+  dd_spec *spec = dd_spec_parse (text, -1, "tiny.json", &error);
+  g_assert_no_error (error);
+  return spec;
+}
+
+/* A tree is made again from its own spec and seed, and refused to another
+ * spec or seed, whose files would be mixed with its own; the refused
+ * generation writes nothing. */
+static void
+test_tree_of_another_spec_refused (void)
+{
+  GError *error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("ddistill-synth-other-XXXXXX", &error);
+  g_assert_no_error (error);
+  dd_spec *first = tiny_spec ("a"), *other = tiny_spec ("b");
+  g_assert_true (dd_bench_generate (first, dir, 1, NULL, NULL, &error));
+  g_assert_true (dd_bench_generate (first, dir, 1, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *spec = path_in (dir, "spec.json");
+  g_autoptr (GBytes) made = read_bytes (spec);
+
+  const struct { const dd_spec *spec; uint64_t seed; const char *said; } cases[] = {
+    { first, 2, "holds another seed's benchmark: its spec.json records seed 1, not 2" },
+    { other, 1, "holds another spec's benchmark: its spec.json records the "
+      "spec 'tiny', which differs from the spec 'tiny' asked for now" },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_assert_false (dd_bench_generate (cases[i].spec, dir, cases[i].seed,
+            NULL, NULL, &error));
+    g_assert_error (error, DD_SPEC_ERROR, DD_SPEC_ERROR_FIELD);
+    g_test_message ("%s", error->message);
+    g_assert_true (g_str_has_prefix (error->message, dir));
+    g_assert_nonnull (strstr (error->message, cases[i].said));
+    g_assert_nonnull (strstr (error->message, "use another --out"));
+    g_clear_error (&error);
+    g_autoptr (GBytes) now = read_bytes (spec);
+    g_assert_true (g_bytes_equal (now, made));
+  }
+  g_autofree char *b = path_in (dir, "b");
+  g_assert_false (g_file_test (b, G_FILE_TEST_EXISTS));
+  dd_spec_free (first);
+  dd_spec_free (other);
+  remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -360,6 +415,8 @@ main (int argc, char **argv)
       test_tree_of_another_generator_refused);
   g_test_add_func ("/synth/bench/failed-generation-leaves-no-spec",
       test_failed_generation_leaves_no_spec);
+  g_test_add_func ("/synth/bench/tree-of-another-spec-refused",
+      test_tree_of_another_spec_refused);
   int status = g_test_run ();
   remove_tree (fx.a);
   remove_tree (fx.b);
