@@ -80,6 +80,16 @@ dd_labeled_stats_from_coco (const dd_coco_dataset *ds, const char *const *class_
   }
   s.mean_keypoints = kp_instances ? (double) kp_labelled / kp_instances : 0.0;
   g_free (category_of);
+  double any = 0;
+  for (int c = 0; c < n_classes; c++)
+    any += s.mean_instances[c];
+  if (any == 0) {
+    g_set_error (error, DD_DISTILL_ERROR, DD_DISTILL_ERROR_CALIBRATION,
+        "the labeled set has no instance of the network's classes outside crowds, "
+        "so count matching would keep no label: calibrate with a set that labels them");
+    dd_labeled_stats_clear (&s);
+    return FALSE;
+  }
   *out = s;
   return TRUE;
 }

@@ -226,6 +226,18 @@ test_labeled_stats (void)
   for (int k = 0; k < 17; k++)
     g_free (names[k]);
   dd_coco_dataset_free (ds);
+  /* Images, but no instance of the classes outside crowds: no label would
+   * be kept. */
+  ds = dd_coco_dataset_new ();
+  dd_coco_image only = { .id = 1, .file_name = "x.jpg", .width = 64, .height = 48,
+    .timestamp_ns = -1 };
+  dd_coco_add_image (ds, &only);
+  dd_coco_add_category (ds, &dog);
+  add_ann (ds, 1, 1, 18, 1, 0);
+  CHECK (!dd_labeled_stats_from_coco (ds, class_names + 1, 1, &s, &error));
+  CHECK (error && strstr (error->message, "no instance"));
+  g_clear_error (&error);
+  dd_coco_dataset_free (ds);
   /* No images. */
   ds = dd_coco_dataset_new ();
   CHECK (!dd_labeled_stats_from_coco (ds, class_names, 1, &s, &error));
