@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "distill/calibrate.h"
+#include "distill/distill_error.h"
 #include "model/detection.h"
 #include "model_scores.h"
 #include "predict_set.h"
@@ -31,6 +32,18 @@ dd_labeler *
 dd_labeler_new (const char *const *classes, int n_classes, int n_keypoints,
     const dd_coco_dataset *labeled, const dd_coco_dataset *corpus, GError **error)
 {
+  /* Found now, not when the labels are written after the whole corpus. */
+  for (guint i = 0; i < labeled->categories->len; i++) {
+    const dd_coco_category *c = &g_array_index (labeled->categories, dd_coco_category, i);
+    if (c->n_keypoints > 0 && c->n_keypoints != n_keypoints
+        && g_strv_contains (classes, c->name)) {
+      g_set_error (error, DD_DISTILL_ERROR, DD_DISTILL_ERROR_CALIBRATION,
+          "the labeled set's category '%s' has %d keypoints, the model's %d: calibrate "
+          "with a set labelled with the model's skeleton", c->name, c->n_keypoints,
+          n_keypoints);
+      return NULL;
+    }
+  }
   dd_labeler *l = g_new0 (dd_labeler, 1);
   if (!dd_labeled_stats_from_coco (labeled, classes, n_classes, &l->stats, error)) {
     g_free (l);

@@ -232,6 +232,20 @@ test_errors (void)
     "--image-dir", DD_COCO_REAL_DIR, "--transforms", "flip", "--calibrate-with", labeled,
     "--out", out, "--device", "reference", NULL };
   check_run (wrong_size, 1, "but its dataset says 10x10");
+  /* A labelled set with another skeleton: refused before the corpus is
+   * run, not when the labels are written. */
+  g_autofree char *five = at ("five.json");
+  CHECK (g_file_set_contents (five, "{\"images\": [{\"id\": 1, \"file_name\": "
+          "\"a.jpg\", \"width\": 40, \"height\": 40}], \"annotations\": [{\"id\": 1, "
+          "\"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 1, 20, 30], \"area\": 600, "
+          "\"iscrowd\": 0, \"num_keypoints\": 1, \"keypoints\": [5, 5, 2, 0, 0, 0, 0, 0, "
+          "0, 0, 0, 0, 0, 0, 0]}], \"categories\": [{\"id\": 1, \"name\": \"person\", "
+          "\"keypoints\": [\"a\", \"b\", \"c\", \"d\", \"e\"], \"skeleton\": []}]}",
+          -1, NULL));
+  const char *other_skeleton[] = { "label", "--model", model, "--images", images,
+    "--transforms", "flip", "--calibrate-with", five, "--out", out, "--device",
+    "reference", NULL };
+  check_run (other_skeleton, 1, "'person' has 5 keypoints, the model's 17");
   CHECK (!g_file_test (out, G_FILE_TEST_EXISTS));
 }
 
