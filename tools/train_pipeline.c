@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "model/model_dir.h"
+#include "model/trainer.h"
 #include "progress_text.h"
 
 gboolean
@@ -49,27 +50,17 @@ add_source (GstElement *pipeline, GstElement *train, const char *json,
   return TRUE;
 }
 
-static char *
-file_sha256 (const char *path, GError **error)
-{
-  g_autofree char *bytes = NULL;
-  gsize len;
-  if (!g_file_get_contents (path, &bytes, &len, error))
-    return NULL;
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
-}
-
 /* ddtrain's data-id: the datasets' sha256, so a run is not resumed on other
  * labels (the images are not hashed: the datasets name them). */
 static char *
 data_id (const dd_training *t, GError **error)
 {
-  g_autofree char *labeled = file_sha256 (t->labeled, error);
+  g_autofree char *labeled = dd_train_file_sha256 (t->labeled, error);
   if (!labeled)
     return NULL;
   if (!t->automatic)
     return g_strdup_printf ("labeled sha256 %s", labeled);
-  g_autofree char *automatic = file_sha256 (t->automatic, error);
+  g_autofree char *automatic = dd_train_file_sha256 (t->automatic, error);
   return automatic ? g_strdup_printf ("labeled sha256 %s, automatic sha256 %s", labeled,
       automatic) : NULL;
 }

@@ -209,8 +209,8 @@ allocate (run *r, GError **error)
   return TRUE;
 }
 
-static char *
-file_sha256 (const char *path, GError **error)
+char *
+dd_train_file_sha256 (const char *path, GError **error)
 {
   g_autofree char *bytes = NULL;
   gsize len;
@@ -228,9 +228,9 @@ describe_run (run *r, GError **error)
   g_autofree char *network_sha = dd_model_network_sha256 (r->det, r->height, r->width);
   /* A stream stands for its data by its name. */
   g_autofree char *data_sha = o->stream ? g_strdup (o->stream_id ? o->stream_id : "stream")
-      : file_sha256 (o->data, error);
+      : dd_train_file_sha256 (o->data, error);
   g_autofree char *extra_sha = o->extra && !o->stream && data_sha
-      ? file_sha256 (o->extra, error) : NULL;
+      ? dd_train_file_sha256 (o->extra, error) : NULL;
   if (!network_sha || !data_sha || (o->extra && !o->stream && !extra_sha))
     return NULL;
   gboolean mixed = o->stream ? o->stream_automatic : o->extra != NULL;

@@ -121,4 +121,8 @@ void dd_train_options_init (dd_train_options *o);
  * DD_MODEL_ERROR's. */
 gboolean dd_train (const dd_train_options *o, GError **error);
 
+/* The sha256 of a file's bytes, hex: what train.json records of a dataset
+ * file, and what names a stream's datasets (ddtrain's data-id). */
+char *dd_train_file_sha256 (const char *path, GError **error);
+
 #endif
