@@ -26,7 +26,8 @@ dd_benchmark_tree_open (const char *spec_name, const char *dir, GError **error)
     ok = dd_bench_generate (spec, dir, spec->seed, show, NULL, error);
   } else {
     g_autoptr (GError) stale = NULL;
-    ok = dd_bench_check_tree (dir, &stale);
+    ok = dd_bench_check_tree (dir, &stale)
+        && dd_bench_check_spec (spec, dir, spec->seed, &stale);
     /* The runs and labels beside it are keyed by split names, not by
      * what the tree holds: generating it again there would reuse them. */
     if (!ok)

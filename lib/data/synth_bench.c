@@ -366,11 +366,8 @@ record_member (JsonObject *o, const char *name, GType type)
       : g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
 }
 
-/* Generating over a tree of another spec or seed would leave its files
- * beside the new ones, with a spec.json that describes only the new. The
- * same spec and seed make the same files again: that is allowed. */
-static gboolean
-check_same_tree (const dd_spec *spec, const char *dir, uint64_t seed,
+gboolean
+dd_bench_check_spec (const dd_spec *spec, const char *dir, uint64_t seed,
     GError **error)
 {
   g_autofree char *path = g_build_filename (dir, "spec.json", NULL);
@@ -393,9 +390,7 @@ check_same_tree (const dd_spec *spec, const char *dir, uint64_t seed,
       : g_strdup_printf ("another spec's benchmark: its spec.json records "
           "the spec '%s', which differs from the spec '%s' asked for now",
           was_name, spec->name);
-  g_set_error (error, DD_SPEC_ERROR, DD_SPEC_ERROR_FIELD, "%s holds %s; "
-      "generating over it would mix the two trees: use another --out, or "
-      "remove the folder", dir, what);
+  g_set_error (error, DD_SPEC_ERROR, DD_SPEC_ERROR_FIELD, "%s holds %s", dir, what);
   return FALSE;
 }
 
@@ -446,8 +441,15 @@ dd_bench_generate (const dd_spec *spec, const char *dir, uint64_t seed,
           "or generate into another", stale->message);
       return FALSE;
     }
-    if (!check_same_tree (spec, dir, seed, error))
+    /* Generating over a tree of another spec or seed would leave its files
+     * beside the new ones, with a spec.json that describes only the new.
+     * The same spec and seed make the same files again. */
+    g_autoptr (GError) other = NULL;
+    if (!dd_bench_check_spec (spec, dir, seed, &other)) {
+      g_set_error (error, other->domain, other->code, "%s; generating over it would "
+          "mix the two trees: use another --out, or remove the folder", other->message);
       return FALSE;
+    }
   }
   g_autofree char *hidden = g_build_filename (dir, "hidden", NULL);
   if (!make_dir (hidden, error))

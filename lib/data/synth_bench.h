@@ -69,6 +69,12 @@ void dd_bench_add_truth (dd_coco_dataset *ds, int64_t image_id,
  * names DIR/spec.json, the version it records and this one. */
 gboolean dd_bench_check_tree (const char *dir, GError **error);
 
+/* Checks that the tree under `dir` was made from `spec` with `seed`: its
+ * spec.json records them (another spec's or seed's tree is an error naming
+ * the difference). */
+gboolean dd_bench_check_spec (const dd_spec *spec, const char *dir, uint64_t seed,
+    GError **error);
+
 /* Writes the whole tree under `dir` (created if missing), spec.json last:
  * a tree without it is unfinished. A `dir` holding another generator's
  * tree, or a tree of another spec or seed, is refused; one of the same

@@ -241,6 +241,25 @@ test_distill (void)
   g_autofree char *again = check_results (out, FALSE);
   g_assert_cmpstr (again, ==, table);
 
+  /* A tree that another seed made is not taken for this one: its runs and
+   * labels were made from other images. */
+  g_autofree char *made = g_build_filename (out, "data", "test", "spec.json", NULL);
+  g_autofree char *record = NULL;
+  g_assert_true (g_file_get_contents (made, &record, NULL, NULL));
+  JsonParser *spec_parser = json_parser_new ();
+  JsonObject *spec = read_object (spec_parser, made);
+  json_object_set_int_member (spec, "seed", json_object_get_int_member (spec, "seed") + 1);
+  JsonGenerator *spec_gen = json_generator_new ();
+  json_generator_set_root (spec_gen, json_parser_get_root (spec_parser));
+  g_assert_true (json_generator_to_file (spec_gen, made, NULL));
+  g_object_unref (spec_gen);
+  g_object_unref (spec_parser);
+  g_autofree char *other_out = NULL, *other_err = NULL;
+  g_assert_cmpint (run (&other_out, &other_err, "distill", "--spec", "test", "--out",
+          out, NULL), ==, 1);
+  g_assert_nonnull (strstr (other_err, "holds another seed's benchmark"));
+  g_assert_true (g_file_set_contents (made, record, -1, NULL));
+
   /* Its figures. */
   g_autofree char *results = g_build_filename (out, "test", "results.json", NULL);
   g_autofree char *plots = g_build_filename (tmp_dir, "plots", NULL);
