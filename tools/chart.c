@@ -3,6 +3,8 @@
 #include <cairo.h>
 #include <math.h>
 
+#include "png_file.h"
+
 typedef struct {
   char *name;
   double *x, *y;
@@ -311,12 +313,7 @@ dd_chart_save (const dd_chart *c, const char *path, int width, int height,
   cairo_reset_clip (cr);
   draw_legend (cr, c, &f);
   cairo_destroy (cr);
-  cairo_status_t status = cairo_surface_write_to_png (surface, path);
+  gboolean ok = dd_png_save (surface, path, error);
   cairo_surface_destroy (surface);
-  if (status != CAIRO_STATUS_SUCCESS) {
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot write %s: %s", path,
-        cairo_status_to_string (status));
-    return FALSE;
-  }
-  return TRUE;
+  return ok;
 }

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "data/synth_bench.h"
 #include "data/synth_sheet.h"
+#include "png_file.h"
 
 static const char summary[] =
     "Generates the miniature benchmark a spec describes (see lib/data/synth_spec.h)\n"
@@ -150,12 +151,11 @@ contact_sheet (const char *spec_name, const char *path, gboolean have_seed,
   g_free (scene);
   g_free (truth);
   cairo_surface_t *out = dd_synth_sheet_finish (sheet);
-  cairo_status_t st = cairo_surface_write_to_png (out, path);
+  gboolean ok = dd_png_save (out, path, &error);
   cairo_surface_destroy (out);
   dd_spec_free (spec);
-  if (st != CAIRO_STATUS_SUCCESS) {
-    fprintf (stderr, "ddistill synth: %s: cannot write the contact sheet: %s\n",
-        path, cairo_status_to_string (st));
+  if (!ok) {
+    fprintf (stderr, "ddistill synth: the contact sheet: %s\n", error->message);
     return 1;
   }
   return 0;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model/model_error.h"
+#include "png_file.h"
 
 #define CAPTION_HEIGHT 14
 #define MARGIN 4
@@ -197,12 +197,7 @@ dd_predict_sheet_write (const dd_predict_sheet *s, const char *path, GError **er
     cairo_paint (cr);
   }
   cairo_destroy (cr);
-  cairo_status_t st = cairo_surface_write_to_png (out, path);
+  gboolean ok = dd_png_save (out, path, error);
   cairo_surface_destroy (out);
-  if (st != CAIRO_STATUS_SUCCESS) {
-    g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_IO, "%s: cannot write the sheet: %s",
-                 path, cairo_status_to_string (st));
-    return FALSE;
-  }
-  return TRUE;
+  return ok;
 }
