@@ -289,7 +289,8 @@ dd_cmd_label (int argc, char **argv)
     { "--images", images }, { "--calibrate-with", labeled },
     { "--model's network", model_json }, { "--model's weights", weights },
   };
-  if (!dd_out_apart_from_inputs ("--out", out, inputs, G_N_ELEMENTS (inputs), &error))
+  if (!dd_out_apart_from_inputs ("--out", out, inputs, G_N_ELEMENTS (inputs), &error)
+      || !dd_out_writable ("--out", out, &error))
     return usage_error (ctx, error->message);
   return label (&a);
 }

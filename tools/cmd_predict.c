@@ -565,8 +565,10 @@ dd_cmd_predict (int argc, char **argv)
     { "--model's weights", weights },
   };
   if (!dd_out_apart_from_inputs ("--out", out, inputs, G_N_ELEMENTS (inputs), &error)
-      || (draw_path && !dd_out_apart_from_inputs ("--draw", draw_path, inputs,
-              G_N_ELEMENTS (inputs), &error)))
+      || !dd_out_writable ("--out", out, &error)
+      || (draw_path && (!dd_out_apart_from_inputs ("--draw", draw_path, inputs,
+                  G_N_ELEMENTS (inputs), &error)
+              || !dd_out_writable ("--draw", draw_path, &error))))
     return usage_error (ctx, error->message);
   return predict (model, images, image_dir, out, threshold, keypoint_threshold,
                   device ? device : "cpu", batch, &draw, &tta);

@@ -246,6 +246,10 @@ test_errors (void)
     "--transforms", "flip", "--calibrate-with", five, "--out", out, "--device",
     "reference", NULL };
   check_run (other_skeleton, 1, "'person' has 5 keypoints, the model's 17");
+  g_autofree char *nowhere = at ("no-such-folder/labels.json");
+  const char *no_folder[] = { "label", "--model", model, "--images", images,
+    "--transforms", "flip", "--calibrate-with", labeled, "--out", nowhere, NULL };
+  check_run (no_folder, 2, "does not exist");
   CHECK (!g_file_test (out, G_FILE_TEST_EXISTS));
 }
 

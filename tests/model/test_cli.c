@@ -221,6 +221,17 @@ test_bad_input_and_usage (void)
   g_assert_true (g_file_get_contents (model_json, &model_after, NULL, NULL));
   g_assert_cmpstr (val_after, ==, val_text);
   g_assert_cmpstr (model_after, ==, model_text);
+  /* Nowhere to write: said before any image is run. */
+  g_autofree char *nowhere = path ("no-such-folder", "dets.json");
+  const char *no_folder[] = { "predict", "--model", model, "--images", val, "--out",
+                              nowhere, "--device", "reference", NULL };
+  g_assert_cmpint (run (no_folder, "its folder"), ==, 2);
+  g_autofree char *sheet_nowhere = path ("no-such-folder", "sheet.png");
+  const char *no_sheet_folder[] = { "predict", "--model", model, "--images", val, "--out",
+                                    dets, "--draw", sheet_nowhere, "--device", "reference",
+                                    NULL };
+  g_assert_cmpint (run (no_sheet_folder, "--draw"), ==, 2);
+  g_assert_false (g_file_test (dets, G_FILE_TEST_EXISTS));
 }
 
 int
