@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,24 @@ shape_text (char *out, size_t out_len, const int64_t *shape, int ndim)
     k += (size_t) snprintf (out + k, out_len - k, "%s%" PRId64, d ? ", " : "", shape[d]);
 }
 
+/* Damaged weights (a NaN, an infinity) would load and quietly detect
+ * nothing; the trainer never saves them, so they are a fault of the file. */
+static int
+first_non_finite (const dd_safetensors *st, const dd_st_tensor *ft, char *err,
+                  size_t err_len)
+{
+  size_t n = (ft->end - ft->begin) / sizeof (float);
+  const unsigned char *bytes = ft->data;
+  for (size_t k = 0; k < n; k++) {
+    float v;
+    memcpy (&v, bytes + k * sizeof v, sizeof v);
+    if (!isfinite (v))
+      return fail (err, err_len, st->path, "tensor '%s' holds %s at element %zu: the "
+                   "weights are damaged", ft->name, isnan (v) ? "NaN" : "an infinity", k);
+  }
+  return 0;
+}
+
 static int
 check_f32 (const dd_safetensors *st, const dd_st_tensor *ft, const dd_net_tensor *t,
            const char *net_name, char *err, size_t err_len)
@@ -129,7 +148,7 @@ check_f32 (const dd_safetensors *st, const dd_st_tensor *ft, const dd_net_tensor
   for (int d = 0; same && d < t->ndim; d++)
     same = ft->shape[d] == t->shape[d];
   if (same)
-    return 0;
+    return first_non_finite (st, ft, err, err_len);
   /* Room for DD_ST_MAX_DIMS sizes of up to 2^62 (19 digits) each. */
   char have[DD_ST_MAX_DIMS * 24], want[DD_ST_MAX_DIMS * 24];
   int64_t net_shape[4];

@@ -4,6 +4,7 @@
  * optimizer state and step; mismatches against the network rejected; and
  * truncated or corrupted checkpoints never crashing the reader. */
 #include <dirent.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,7 +391,7 @@ test_checkpoint_round_trip (void)
 
 typedef enum variant {
   AS_F64, TRANSPOSED, EXTRA, MISSING, NO_BATCHES, BATCHES_F32, SOME_OPTIMIZER, BAD_STEP,
-  EMPTY_HUGE_SHAPE
+  EMPTY_HUGE_SHAPE, NAN_WEIGHT, INFINITE_WEIGHT
 } variant;
 
 /* Eight sizes, the last 0: a valid empty tensor, and the longest shape the
@@ -413,6 +414,10 @@ write_variant (dd_net *net, variant v)
     for (int d = 0; d < t->ndim; d++)
       shape[d] = t->shape[d];
     dd_net_read_tensor (net, t, host);
+    if (i == 0 && v == NAN_WEIGHT)
+      host[5] = NAN;
+    if (i == 0 && v == INFINITE_WEIGHT)
+      host[5] = -INFINITY;
     if (i == 0 && v == MISSING)
       continue;
     if (i == 0 && v == TRANSPOSED) {
@@ -490,6 +495,9 @@ test_checkpoint_mismatches (void)
   expect_load_reject (net, BATCHES_F32, "PyTorch's num_batches_tracked is an I64 scalar");
   expect_load_reject (net, SOME_OPTIMIZER, "the file has 3 of the");
   expect_load_reject (net, BAD_STEP, "__metadata__ step \"12x\" is not a step count");
+  expect_load_reject (net, NAN_WEIGHT, "tensor 'backbone.stem.conv.weight' holds NaN at "
+                      "element 5: the weights are damaged");
+  expect_load_reject (net, INFINITE_WEIGHT, "holds an infinity at element 5");
   expect_load_reject (net, EMPTY_HUGE_SHAPE, "tensor 'backbone.stem.conv.weight' has shape "
                       "[4611686018427387904, 4611686018427387904, 4611686018427387904, "
                       "4611686018427387904, 4611686018427387904, 4611686018427387904, "
