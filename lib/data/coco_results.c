@@ -15,13 +15,18 @@ static gboolean
 results_kind_of (JsonArray *a, results_kind *kind, const char *path, GError **error)
 {
   JsonNode *first = json_array_get_element (a, 0);
-  JsonObject *o = JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
-  JsonNode *bbox = o ? dd_coco_member (o, "bbox") : NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (first)) {
+    dd_coco_set_error (error, DD_COCO_ERROR_PARSE, path, "detection 1 (results[0])", NULL,
+        "expected an object");
+    return FALSE;
+  }
+  JsonObject *o = json_node_get_object (first);
+  JsonNode *bbox = dd_coco_member (o, "bbox");
   if (bbox && !(JSON_NODE_HOLDS_ARRAY (bbox) && json_array_get_length (json_node_get_array (bbox)) == 0)) {
     *kind = RESULTS_BOXES;
     return TRUE;
   }
-  if (o && dd_coco_member (o, "keypoints")) {
+  if (dd_coco_member (o, "keypoints")) {
     *kind = RESULTS_KEYPOINTS;
     return TRUE;
   }
@@ -156,7 +161,13 @@ dd_coco_read_results (const char *path, GError **error)
   gboolean ok;
   if (JSON_NODE_HOLDS_ARRAY (root))
     ok = read_results_array (json_node_get_array (root), ds, path, error);
-  else if (JSON_NODE_HOLDS_OBJECT (root))
+  else if (JSON_NODE_HOLDS_OBJECT (root)
+      && !dd_coco_member (json_node_get_object (root), "images")) {
+    g_set_error (error, DD_COCO_ERROR, DD_COCO_ERROR_PARSE,
+        "%s: expected an array of detections (or a COCO dataset of scored "
+        "annotations): this object has no 'images'", path);
+    ok = FALSE;
+  } else if (JSON_NODE_HOLDS_OBJECT (root))
     ok = dd_coco_read_object (json_node_get_object (root), ds, path, error)
         && dd_coco_validate (ds, path, error)
         && check_scored (ds, path, error);

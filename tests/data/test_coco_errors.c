@@ -132,6 +132,10 @@ static const bad_case results_cases[] = {
   { "results-not-object", "[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], \"score\": 1}, 5]",
     DD_COCO_ERROR_PARSE, { "detection 2 (results[1]): expected an object" } },
   { "results-single-value", "7", DD_COCO_ERROR_PARSE, { "single value" } },
+  { "results-first-not-object", "[1, 2]", DD_COCO_ERROR_PARSE,
+    { "detection 1 (results[0]): expected an object" } },
+  { "results-object-not-dataset", "{\"annotations\": []}", DD_COCO_ERROR_PARSE,
+    { "expected an array of detections", "has no 'images'" } },
 };
 
 /* Detections read fine alone, but do not fit the ground truth VALID. */
