@@ -13,8 +13,9 @@
  * DdFrameMeta: URI and timestamp), never by arrival order, so a branch may
  * drop a frame, or run behind, without mixing two frames. A frame is
  * ensembled once every pass pad has delivered it; a frame a pad can no
- * longer deliver (the pad is at EOS, or has already delivered a frame
- * later in the stream: branches keep their order) is ensembled from the
+ * longer deliver (the pad is at EOS, has already delivered a frame later
+ * in the stream: branches keep their order, or sent a GAP event over its
+ * time, as a branch that drops a frame does) is ensembled from the
  * passes that came, with a warning, provided the untransformed pass is
  * among them, and dropped with a warning otherwise. Live, so is a frame
  * whose passes have not all come when the clock reaches its running time
@@ -297,6 +298,26 @@ position_of (DdEnsemble *self, GstAggregatorPad *pad, GstBuffer *buf)
     GST_CLOCK_TIME_IS_VALID (rt) ? rt : self->next_seq };
 }
 
+/* A GAP (a frame its branch dropped, as identity drop-probability or a QoS
+ * drop do; the aggregator queues the event as an empty GAP buffer) is no
+ * pass, but the pad has passed its time: frames up to its end wait for it
+ * no longer. */
+static void
+note_gap (DdEnsemble *self, GstAggregatorPad *pad, GstBuffer *gap)
+{
+  GstClockTime rt = running_time_of (pad, gap);
+  if (!GST_CLOCK_TIME_IS_VALID (rt))
+    return;
+  GstClockTime duration = GST_BUFFER_DURATION_IS_VALID (gap)
+      ? MAX (GST_BUFFER_DURATION (gap), 1) : 1;
+  pad_state *ps = state_of_pad (self, GST_PAD (pad));
+  frame_position past = { ps->stream, rt + duration };
+  if (!ps->delivered || position_cmp (&past, &ps->last) > 0) {
+    ps->last = past;
+    ps->delivered = TRUE;
+  }
+}
+
 /* Takes the buffer at the head of each pad into the table of pending
  * frames: one per pad (the pads advance together; see the top). */
 static void
@@ -312,6 +333,12 @@ collect_buffers (DdEnsemble *self)
     GstBuffer *buf = gst_aggregator_pad_pop_buffer (pad);
     if (buf == NULL)
       continue;
+    if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)
+        && gst_buffer_get_size (buf) == 0) {
+      note_gap (self, pad, buf);
+      gst_buffer_unref (buf);
+      continue;
+    }
     gchar *key = frame_key (buf);
     pending_frame *f = g_hash_table_lookup (self->pending, key);
     frame_position at = f ? f->position : position_of (self, pad, buf);

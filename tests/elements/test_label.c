@@ -663,6 +663,41 @@ test_ensemble_missing_passes (void)
   ensemble_rig_free (&r);
 }
 
+/* A branch that drops a frame the usual GStreamer way (identity
+ * drop-probability, a QoS drop: a GAP event where the frame was) skipped
+ * it: the frame goes out from the passes that came, with a warning, not
+ * an error for a pass without metas. */
+static void
+test_ensemble_gap (void)
+{
+  ensemble_rig r = ensemble_rig_new ("boxes=nms,keypoints=own");
+  g_assert_cmpint (gst_harness_push (r.out, pass_buffer (0, FALSE, 0.9f)), ==,
+      GST_FLOW_OK);
+  g_assert_true (gst_harness_push_event (r.pass1, gst_event_new_gap (0, 100)));
+  /* Not gst_harness_pull: without the frame the test would wait a minute. */
+  GstBuffer *out = NULL;
+  for (int i = 0; i < 1000 && !out; i++)
+    if (!(out = gst_harness_try_pull (r.out)))
+      g_usleep (10000);
+  g_assert_nonnull (out);
+  g_assert_cmpuint (dd_buffer_get_frame_meta (out)->timestamp_ns, ==, 0);
+  g_assert_cmpuint (dd_buffer_get_detections_meta (out)->n_detections, ==, 1);
+  gst_buffer_unref (out);
+  guint64 incomplete;
+  g_object_get (r.out->element, "frames-incomplete", &incomplete, NULL);
+  g_assert_cmpuint (incomplete, ==, 1);
+  guint warnings = 0, errors = 0;
+  GstMessage *m;
+  while ((m = gst_bus_pop (r.bus))) {
+    warnings += GST_MESSAGE_TYPE (m) == GST_MESSAGE_WARNING;
+    errors += GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR;
+    gst_message_unref (m);
+  }
+  g_assert_cmpuint (errors, ==, 0);
+  g_assert_cmpuint (warnings, ==, 1);
+  ensemble_rig_free (&r);
+}
+
 /* A second video whose running time starts again below the first's: its
  * first frame is not taken for one the branches have passed (they have
  * not: it is in a later video), and a branch that has moved on to the
@@ -1147,6 +1182,7 @@ main (int argc, char **argv)
       test_ensemble_matches_by_identity);
   g_test_add_func ("/label/ensemble-missing-passes",
       test_ensemble_missing_passes);
+  g_test_add_func ("/label/ensemble-gap", test_ensemble_gap);
   g_test_add_func ("/label/ensemble-running-time-restarts",
       test_ensemble_running_time_restarts);
   g_test_add_func ("/label/ensemble-flush", test_ensemble_flush);
