@@ -138,10 +138,28 @@ typedef struct {
 /* The passes: with a letterbox, the spec resolved on the model's canvas
  * (exact sizes, repeats removed); without, the spec's entries as resize
  * properties applied to each frame, the untransformed pass first. */
+/* A pass twice would weigh twice in the ensemble (the letterboxed plan
+ * drops repeats in dd_tta_spec_resolve). */
+static gboolean
+repeats_a_pass (const pass_props *p, const pass_props *passes, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (passes[i].shorter_side == p->shorter_side && passes[i].factor == p->factor
+        && passes[i].flip == p->flip && passes[i].width == p->width
+        && passes[i].height == p->height)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 plan_passes (DdLabel *self, const settings *s, int *canvas_w, int *canvas_h,
     pass_props *passes, int *n_passes, GString *names)
 {
+  if (!s->model || !*s->model) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model given: set model to "
+            "a folder holding model.json and model.safetensors"), (NULL));
+    return FALSE;
+  }
   GError *e = NULL;
   dd_tta_spec *spec = dd_tta_spec_parse (s->transforms ? s->transforms : "",
       &e);
@@ -184,9 +202,11 @@ plan_passes (DdLabel *self, const settings *s, int *canvas_w, int *canvas_h,
     for (int i = 0; i < spec->n_entries && *n_passes < DD_TTA_MAX_TRANSFORMS;
         i++) {
       const dd_tta_entry *en = &spec->entries[i];
-      passes[(*n_passes)++] = (pass_props) {
-        .shorter_side = en->absolute ? (guint) en->value : 0,
+      pass_props p = { .shorter_side = en->absolute ? (guint) en->value : 0,
         .factor = en->absolute ? 1.0 : en->value, .flip = en->flip };
+      if (repeats_a_pass (&p, passes, *n_passes))
+        continue;               /* the untransformed pass listed, or a repeat */
+      passes[(*n_passes)++] = p;
       g_string_append_printf (names, ",%g%s%s", en->value, en->absolute ? ""
           : "x", en->flip ? "f" : "");
     }

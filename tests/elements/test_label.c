@@ -950,6 +950,45 @@ test_ensemble_flush (void)
 /* The bin's labels are the library's test-time augmentation's, to the
  * bit: letterbox, passes resolved on the canvas, ensemble (the paper's
  * keypoint rule, averaged heatmaps), mapped back to each frame. */
+/* The passes ddlabel plans from `transforms` without a letterbox. */
+static char *
+passes_without_letterbox (const char *transforms)
+{
+  GstElement *label = gst_element_factory_make ("ddlabel", NULL);
+  g_object_set (label, "model", model, "device", "reference", "letterbox", FALSE,
+      "transforms", transforms, NULL);
+  g_assert_cmpint (gst_element_set_state (label, GST_STATE_READY), ==,
+      GST_STATE_CHANGE_SUCCESS);
+  char *passes = NULL;
+  g_object_get (label, "passes", &passes, NULL);
+  gst_element_set_state (label, GST_STATE_NULL);
+  gst_object_unref (label);
+  return passes;
+}
+
+/* Without a letterbox the untransformed pass comes first, once: listed
+ * again (factor 1, unmirrored), or any pass listed twice, it would weigh
+ * twice in the ensemble. Without a model, an error that says so. */
+static void
+test_label_plan (void)
+{
+  g_autofree char *factors = passes_without_letterbox ("factors=1,0.5,flip");
+  g_assert_cmpstr (factors, ==, "1x,1xf,0.5x,0.5xf");
+  g_autofree char *list = passes_without_letterbox ("list=1x;1x;0.5x;0.5x");
+  g_assert_cmpstr (list, ==, "1x,0.5x");
+  GstElement *label = gst_element_factory_make ("ddlabel", NULL);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (label, bus);
+  g_assert_cmpint (gst_element_set_state (label, GST_STATE_READY), ==,
+      GST_STATE_CHANGE_FAILURE);
+  g_autofree char *text = fixture_pop_error (bus, 0);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "No model given"));
+  gst_element_set_state (label, GST_STATE_NULL);
+  gst_object_unref (label);
+  gst_object_unref (bus);
+}
+
 static void
 test_label_matches_library (void)
 {
@@ -1183,6 +1222,7 @@ main (int argc, char **argv)
   g_test_add_func ("/label/ensemble-missing-passes",
       test_ensemble_missing_passes);
   g_test_add_func ("/label/ensemble-gap", test_ensemble_gap);
+  g_test_add_func ("/label/plan", test_label_plan);
   g_test_add_func ("/label/ensemble-running-time-restarts",
       test_ensemble_running_time_restarts);
   g_test_add_func ("/label/ensemble-flush", test_ensemble_flush);
