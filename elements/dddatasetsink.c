@@ -28,7 +28,8 @@
  * Detections below `score-threshold` are left out; keypoints below
  * `keypoint-threshold` are written as not labelled (0, 0, 0). A detection's
  * class is the position of its category in `categories` (COCO's person
- * by default). With `labeled` (the manually labelled set), the thresholds
+ * by default). With `labeled` (the manually labelled set, read when the
+ * element starts), the thresholds
  * are calibrated at EOS by count matching over every frame of the
  * dataset, as the paper chooses them (lib/distill/calibrate.h), applied
  * to the COCO file and recorded in its provenance; the journal keeps all
@@ -128,6 +129,7 @@ struct _DdDatasetSink {
   run_settings run;
   dd_dataset_journal *journal;
   dd_coco_dataset *categories;
+  dd_labeled_stats labeled_stats;       /* with `labeled`: what to match */
   GstVideoInfo info;
   gboolean warned_identity;
 };
@@ -263,6 +265,26 @@ build_header (DdDatasetSink *self, GError **error)
 
 /* ---- Start and stop ------------------------------------------------------ */
 
+/* The labeled set's counts per image, read at start: a `labeled` that
+ * cannot be read, or that labels none of the categories, stops the start,
+ * not the EOS after the whole run. */
+static gboolean
+read_labeled_stats (DdDatasetSink *self, GError **error)
+{
+  dd_coco_dataset *labeled = dd_coco_read (self->run.labeled, error);
+  if (labeled == NULL)
+    return FALSE;
+  GArray *cats = self->categories->categories;
+  const char **names = g_new0 (const char *, cats->len + 1);
+  for (guint i = 0; i < cats->len; i++)
+    names[i] = g_array_index (cats, dd_coco_category, i).name;
+  gboolean ok = dd_labeled_stats_from_coco (labeled, names, (int) cats->len,
+      &self->labeled_stats, error);
+  g_free (names);
+  dd_coco_dataset_free (labeled);
+  return ok;
+}
+
 static gboolean
 dd_dataset_sink_start (GstBaseSink *sink)
 {
@@ -288,8 +310,24 @@ dd_dataset_sink_start (GstBaseSink *sink)
     run_settings_clear (run);
     return FALSE;
   }
+  if (run->coco_file == NULL || *run->coco_file == '\0'
+      || strchr (run->coco_file, G_DIR_SEPARATOR) != NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("coco-file must name a file in the "
+            "dataset folder, not '%s'", run->coco_file ? run->coco_file : ""),
+        ("e.g. coco-file=annotations.json"));
+    run_settings_clear (run);
+    return FALSE;
+  }
   GError *e = NULL;
   self->categories = load_categories (run->categories_path, &e);
+  if (self->categories && run->labeled && !read_labeled_stats (self, &e)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("labeled: %s", e->message),
+        ("the manually labelled set the thresholds are calibrated on"));
+    g_error_free (e);
+    g_clear_pointer (&self->categories, dd_coco_dataset_free);
+    run_settings_clear (run);
+    return FALSE;
+  }
   JsonNode *header = self->categories ? build_header (self, &e) : NULL;
   if (header) {
     self->journal = dd_dataset_journal_open (run->location, header,
@@ -301,6 +339,7 @@ dd_dataset_sink_start (GstBaseSink *sink)
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", e->message), (NULL));
     g_error_free (e);
     g_clear_pointer (&self->categories, dd_coco_dataset_free);
+    dd_labeled_stats_clear (&self->labeled_stats);
     run_settings_clear (run);
     return FALSE;
   }
@@ -326,6 +365,7 @@ dd_dataset_sink_stop (GstBaseSink *sink)
   DdDatasetSink *self = DD_DATASET_SINK (sink);
   g_clear_pointer (&self->journal, dd_dataset_journal_close);
   g_clear_pointer (&self->categories, dd_coco_dataset_free);
+  dd_labeled_stats_clear (&self->labeled_stats);
   run_settings_clear (&self->run);
   return TRUE;
 }
@@ -511,30 +551,16 @@ add_candidates (const dd_detection *dets, int n, void *user, GError **error)
 static gboolean
 calibrate (DdDatasetSink *self, dd_thresholds *out, GError **error)
 {
-  dd_coco_dataset *labeled = dd_coco_read (self->run.labeled, error);
-  if (labeled == NULL)
-    return FALSE;
   GArray *cats = self->categories->categories;
-  const char **names = g_new0 (const char *, cats->len + 1);
   int n_keypoints = 0;
-  for (guint i = 0; i < cats->len; i++) {
-    const dd_coco_category *c = &g_array_index (cats, dd_coco_category, i);
-    names[i] = c->name;
-    n_keypoints = MAX (n_keypoints, c->n_keypoints);
-  }
-  dd_labeled_stats stats;
-  gboolean ok = dd_labeled_stats_from_coco (labeled, names, (int) cats->len,
-      &stats, error);
-  if (ok) {
-    dd_calibrator *c = dd_calibrator_new ((int) cats->len, n_keypoints);
-    ok = dd_dataset_journal_each_frame (self->journal, self->categories,
-        add_candidates, c, error)
-        && dd_calibrator_finish (c, &stats, out, error);
-    dd_calibrator_free (c);
-    dd_labeled_stats_clear (&stats);
-  }
-  g_free (names);
-  dd_coco_dataset_free (labeled);
+  for (guint i = 0; i < cats->len; i++)
+    n_keypoints = MAX (n_keypoints, g_array_index (cats, dd_coco_category,
+            i).n_keypoints);
+  dd_calibrator *c = dd_calibrator_new ((int) cats->len, n_keypoints);
+  gboolean ok = dd_dataset_journal_each_frame (self->journal, self->categories,
+      add_candidates, c, error)
+      && dd_calibrator_finish (c, &self->labeled_stats, out, error);
+  dd_calibrator_free (c);
   return ok;
 }
 

@@ -434,6 +434,18 @@ test_bad_input (void)
   char *err = NULL;
   g_assert_false (starts ("", NULL, &err, NULL));
   g_assert_nonnull (strstr (err, "location"));
+  g_clear_pointer (&err, g_free);
+  /* A labelled set that cannot be read, a coco-file that names no file in
+   * the folder: refused at start, not at the EOS after the whole run. */
+  g_assert_false (starts (dir, "labeled=/nonexistent/labeled.json", &err, NULL));
+  g_assert_nonnull (strstr (err, "labeled: "));
+  g_assert_nonnull (strstr (err, "/nonexistent/labeled.json"));
+  g_clear_pointer (&err, g_free);
+  g_assert_false (starts (dir, "coco-file=", &err, NULL));
+  g_assert_nonnull (strstr (err, "coco-file must name a file"));
+  g_clear_pointer (&err, g_free);
+  g_assert_false (starts (dir, "coco-file=sub/a.json", &err, NULL));
+  g_assert_nonnull (strstr (err, "not 'sub/a.json'"));
   g_free (err);
   fixture_rmdir (dir);
 }
