@@ -150,12 +150,14 @@ dd_corpus_next_file_event_new (const gchar *uri)
       gst_structure_new (DD_CORPUS_NEXT_FILE, "uri", G_TYPE_STRING, uri, NULL));
 }
 
-/* A file name for messages, the URI itself when it is not a local file. */
+/* A file name for messages, the URI itself when it is not a local file;
+ * valid UTF-8 either way, as bus messages must be, whatever bytes the
+ * name has. */
 static gchar *
 display_name (const gchar *uri)
 {
-  gchar *path = g_filename_from_uri (uri, NULL, NULL);
-  return path ? path : g_strdup (uri);
+  g_autofree gchar *path = g_filename_from_uri (uri, NULL, NULL);
+  return path ? g_filename_display_name (path) : g_utf8_make_valid (uri, -1);
 }
 
 static void
@@ -237,9 +239,11 @@ static void
 warn_about_file (DdCorpusSrc *self, const GError *e, gboolean skipped)
 {
   gchar *name = display_name (self->uri);
+  /* The decoder's message may quote the file's raw name. */
+  g_autofree gchar *why = g_utf8_make_valid (e->message, -1);
   gchar *text = skipped
-      ? g_strdup_printf ("Skipped video %s: %s", name, e->message)
-      : g_strdup_printf ("Video %s: %s", name, e->message);
+      ? g_strdup_printf ("Skipped video %s: %s", name, why)
+      : g_strdup_printf ("Video %s: %s", name, why);
   gst_element_message_full_with_details (GST_ELEMENT (self),
       GST_MESSAGE_WARNING, e->domain, e->code, text,
       g_strdup_printf ("ddcorpussrc went on with the %s", skipped

@@ -468,6 +468,32 @@ test_bad_videos (void)
   fixture_rmdir (dir);
 }
 
+/* A file name that is not UTF-8 (Latin-1 "caf\xe9") still makes a bus
+ * message that is: the name shown with a replacement character. */
+static void
+test_non_utf8_name (void)
+{
+  g_autofree char *dir = fixture_tmpdir ("latin1");
+  g_autofree char *file = g_build_filename (dir, "caf\xe9.mp4", NULL);
+  write_text (file, "not a video");
+  recorder *r;
+  GstHarness *h = corpus_harness (dir, NULL, &r);
+  gst_harness_play (h);
+  wait_for (r, 'E');
+  GList *warnings = messages (h, GST_MESSAGE_WARNING);
+  g_assert_cmpuint (g_list_length (warnings), ==, 1);
+  GError *e = NULL;
+  gst_message_parse_warning (warnings->data, &e, NULL);
+  g_test_message ("%s", e->message);
+  g_assert_true (g_utf8_validate (e->message, -1, NULL));
+  g_assert_nonnull (strstr (e->message, "caf\xef\xbf\xbd.mp4"));
+  g_error_free (e);
+  g_list_free_full (warnings, (GDestroyNotify) gst_message_unref);
+  gst_harness_teardown (h);
+  recorder_free (r);
+  fixture_rmdir (dir);
+}
+
 static void
 test_bad_location (void)
 {
@@ -801,6 +827,7 @@ main (int argc, char **argv)
   g_test_add_func ("/corpus/src/plays-corpus", test_plays_corpus);
   g_test_add_func ("/corpus/src/caps", test_caps);
   g_test_add_func ("/corpus/src/bad-videos", test_bad_videos);
+  g_test_add_func ("/corpus/src/non-utf8-name", test_non_utf8_name);
   g_test_add_func ("/corpus/src/bad-location", test_bad_location);
   g_test_add_func ("/corpus/src/shards", test_shards_element);
   g_test_add_func ("/corpus/src/watch", test_watch);
