@@ -53,6 +53,7 @@ struct _DdOverlay {
 
   /* Properties, under the object lock; `style` holds the parsed skeleton. */
   gchar *skeleton;
+  gchar *bad_skeleton;          /* the last value set, if it did not parse */
   draw_style style;
 };
 
@@ -196,6 +197,9 @@ dd_overlay_transform_frame_ip (GstVideoFilter *filter, GstVideoFrame *frame)
 
 /* ---- Properties ---------------------------------------------------------- */
 
+#define SKELETON_HELP "write 1-based keypoint pairs as \"16-14,14-12,...\" (at " \
+  "most %d, keypoints up to %d)"
+
 static gboolean
 set_skeleton (DdOverlay *self, const gchar *text)
 {
@@ -220,6 +224,8 @@ dd_overlay_set_property (GObject *object, guint prop_id, const GValue *value,
   switch (prop_id) {
     case PROP_SKELETON:
       bad_skeleton = !set_skeleton (self, g_value_get_string (value));
+      g_free (self->bad_skeleton);
+      self->bad_skeleton = bad_skeleton ? g_value_dup_string (value) : NULL;
       break;
     case PROP_LINE_WIDTH:
       self->style.line_width = g_value_get_double (value);
@@ -238,11 +244,28 @@ dd_overlay_set_property (GObject *object, guint prop_id, const GValue *value,
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  /* Set while running: said now, the last good skeleton kept. Set before
+   * the element has a bus (gst-launch sets properties first), a warning
+   * would be lost: start refuses it instead. */
   if (bad_skeleton)
     GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS, ("Ignoring skeleton '%s': "
-            "write 1-based keypoint pairs as \"16-14,14-12,...\" (at most %d, "
-            "keypoints up to %d)", g_value_get_string (value), MAX_EDGES,
+            SKELETON_HELP, g_value_get_string (value), MAX_EDGES,
             DD_MAX_KEYPOINTS), (NULL));
+}
+
+static gboolean
+dd_overlay_start (GstBaseTransform *trans)
+{
+  DdOverlay *self = DD_OVERLAY (trans);
+  GST_OBJECT_LOCK (self);
+  g_autofree gchar *bad = g_strdup (self->bad_skeleton);
+  GST_OBJECT_UNLOCK (self);
+  if (bad) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("Bad skeleton '%s': " SKELETON_HELP,
+            bad, MAX_EDGES, DD_MAX_KEYPOINTS), (NULL));
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static void
@@ -279,6 +302,7 @@ dd_overlay_finalize (GObject *object)
 {
   DdOverlay *self = DD_OVERLAY (object);
   g_free (self->skeleton);
+  g_free (self->bad_skeleton);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -330,6 +354,7 @@ dd_overlay_class_init (DdOverlayClass *klass)
       "Draws the boxes, keypoints and skeletons of ddistill's detections "
       "onto the video with cairo", "ddistill");
 
+  GST_BASE_TRANSFORM_CLASS (klass)->start = GST_DEBUG_FUNCPTR (dd_overlay_start);
   filter_class->transform_frame_ip =
       GST_DEBUG_FUNCPTR (dd_overlay_transform_frame_ip);
 

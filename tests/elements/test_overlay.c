@@ -126,7 +126,7 @@ test_skeleton_strings (void)
       ==, -1);
 
   /* The default is COCO's person skeleton; a bad one is refused with a
-   * warning and the old one kept. */
+   * warning and the old one kept, and the element does not start with it. */
   GstElement *overlay = gst_element_factory_make ("ddoverlay", NULL);
   gchar *skeleton;
   g_object_get (overlay, "skeleton", &skeleton, NULL);
@@ -140,6 +140,19 @@ test_skeleton_strings (void)
   GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
   g_assert_nonnull (m);
   gst_message_unref (m);
+  /* Still the last value set when the element starts (gst-launch sets
+   * properties before there is a bus to warn on): an error then. */
+  g_assert_cmpint (gst_element_set_state (overlay, GST_STATE_PAUSED), ==,
+      GST_STATE_CHANGE_FAILURE);
+  g_autofree char *text = fixture_pop_error (bus, 0);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "Bad skeleton '1-2-3'"));
+  gst_element_set_state (overlay, GST_STATE_NULL);
+  /* A good value afterwards clears it. */
+  g_object_set (overlay, "skeleton", "1-2", NULL);
+  g_assert_cmpint (gst_element_set_state (overlay, GST_STATE_PAUSED), !=,
+      GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (overlay, GST_STATE_NULL);
   g_free (skeleton);
   g_free (kept);
   gst_object_unref (bus);
