@@ -193,6 +193,12 @@ dd_coco_get_numbers (JsonObject *o, const char *field, gboolean required,
 JsonParser *
 dd_coco_parse_file (const char *path, GError **error)
 {
+  /* Mapping a folder fails with "No such device", which says nothing. */
+  if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
+    g_set_error (error, DD_COCO_ERROR, DD_COCO_ERROR_IO, "%s: is a folder: give the "
+        "COCO JSON file itself", path);
+    return NULL;
+  }
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) local = NULL;
   if (!json_parser_load_from_mapped_file (parser, path, &local)) {

@@ -229,6 +229,11 @@ test_missing_files (void)
   g_assert_error (error, DD_COCO_ERROR, DD_COCO_ERROR_IO);
   g_assert_nonnull (strstr (error->message, absent));
   g_clear_error (&error);
+  /* A folder where the JSON file was meant. */
+  g_assert_null (dd_coco_read (test_dir, &error));
+  g_assert_error (error, DD_COCO_ERROR, DD_COCO_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "is a folder: give the COCO JSON file"));
+  g_clear_error (&error);
 
   /* Image files: 1.jpg exists in the folder, 2.jpg does not. */
   g_autofree char *path = write_case ("valid", VALID);
