@@ -19,6 +19,7 @@ struct dd_file_decoder {
   atomic_uint_fast64_t frames_decoded;
   gint64 start_deadline;        /* monotonic µs by which a frame must come */
   gboolean started;             /* a frame came */
+  gboolean missing_video;       /* a missing-plugin message named video caps */
   GstClockTime start_timeout;
 };
 
@@ -156,13 +157,38 @@ dd_file_decoder_close (dd_file_decoder *d)
   g_free (d);
 }
 
+/* Notes whether a "missing-plugin" element message is about a video
+ * stream: decodebin, asked for raw video only, also posts them for the
+ * audio streams it will not decode. */
+static void
+note_missing_plugin (dd_file_decoder *d, GstMessage *msg)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+  const GValue *detail = s ? gst_structure_get_value (s, "detail") : NULL;
+  if (detail == NULL || !GST_VALUE_HOLDS_CAPS (detail)) {
+    d->missing_video = TRUE;    /* not known: say what decodebin says */
+    return;
+  }
+  const GstCaps *caps = gst_value_get_caps (detail);
+  for (guint i = 0; i < gst_caps_get_size (caps); i++)
+    if (g_str_has_prefix (gst_structure_get_name (gst_caps_get_structure (caps, i)),
+            "video/"))
+      d->missing_video = TRUE;
+}
+
 /* The first error or warning waiting on the bus, if any. */
 static dd_decode_result
 check_bus (dd_file_decoder *d, GError **error)
 {
   GstMessage *msg;
   while ((msg = gst_bus_pop_filtered (d->bus,
-              GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))) {
+              GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT))) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT) {
+      if (gst_message_has_name (msg, "missing-plugin"))
+        note_missing_plugin (d, msg);
+      gst_message_unref (msg);
+      continue;
+    }
     GError *e = NULL;
     gchar *debug = NULL;
     gboolean is_error = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR;
@@ -174,6 +200,13 @@ check_bus (dd_file_decoder *d, GError **error)
         GST_MESSAGE_SRC_NAME (msg), e->message, debug ? debug : "");
     g_free (debug);
     gst_message_unref (msg);
+    if (g_error_matches (e, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN)
+        && !d->missing_video && !g_atomic_int_get (&d->video_linked)) {
+      /* Only other streams lacked a decoder: the file has no video. */
+      g_clear_error (&e);
+      g_set_error (&e, GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE,
+          "it has no video stream");
+    }
     g_propagate_error (error, e);
     return is_error ? DD_DECODE_ERROR : DD_DECODE_WARNING;
   }

@@ -494,6 +494,35 @@ test_non_utf8_name (void)
   fixture_rmdir (dir);
 }
 
+/* A file with sound only is said to have no video, not to need a plugin
+ * (decodebin, asked for raw video, reports the sound as undecodable). */
+static void
+test_audio_only (void)
+{
+  g_autofree char *dir = fixture_tmpdir ("audio");
+  g_autofree char *file = g_build_filename (dir, "sound.mkv", NULL);
+  g_autofree char *desc = g_strdup_printf ("audiotestsrc num-buffers=10 ! wavenc ! "
+      "filesink location=%s", file);
+  GstElement *writer = gst_parse_launch (desc, NULL);
+  g_list_free_full (fixture_run (writer, 0, FALSE), (GDestroyNotify) gst_message_unref);
+  gst_object_unref (writer);
+  recorder *r;
+  GstHarness *h = corpus_harness (dir, NULL, &r);
+  gst_harness_play (h);
+  wait_for (r, 'E');
+  GList *warnings = messages (h, GST_MESSAGE_WARNING);
+  g_assert_cmpuint (g_list_length (warnings), ==, 1);
+  GError *e = NULL;
+  gst_message_parse_warning (warnings->data, &e, NULL);
+  g_test_message ("%s", e->message);
+  g_assert_nonnull (strstr (e->message, "sound.mkv: it has no video stream"));
+  g_error_free (e);
+  g_list_free_full (warnings, (GDestroyNotify) gst_message_unref);
+  gst_harness_teardown (h);
+  recorder_free (r);
+  fixture_rmdir (dir);
+}
+
 static void
 test_bad_location (void)
 {
@@ -828,6 +857,7 @@ main (int argc, char **argv)
   g_test_add_func ("/corpus/src/caps", test_caps);
   g_test_add_func ("/corpus/src/bad-videos", test_bad_videos);
   g_test_add_func ("/corpus/src/non-utf8-name", test_non_utf8_name);
+  g_test_add_func ("/corpus/src/audio-only", test_audio_only);
   g_test_add_func ("/corpus/src/bad-location", test_bad_location);
   g_test_add_func ("/corpus/src/shards", test_shards_element);
   g_test_add_func ("/corpus/src/watch", test_watch);
