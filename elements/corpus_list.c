@@ -254,7 +254,8 @@ settled (dd_corpus_list *list, const candidate *c)
 }
 
 GPtrArray *
-dd_corpus_list_scan (dd_corpus_list *list, gboolean settle, GError **error)
+dd_corpus_list_scan (dd_corpus_list *list, gboolean settle, GPtrArray **keys,
+    GError **error)
 {
   GPtrArray *found = g_ptr_array_new_with_free_func (candidate_free);
   gboolean ok = TRUE;
@@ -280,6 +281,8 @@ dd_corpus_list_scan (dd_corpus_list *list, gboolean settle, GError **error)
   }
   g_ptr_array_sort (found, candidate_compare);
   GPtrArray *uris = g_ptr_array_new_with_free_func (g_free);
+  if (keys)
+    *keys = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < found->len; i++) {
     const candidate *c = g_ptr_array_index (found, i);
     if (dd_corpus_shard_of (c->key, list->shard_count) != list->shard_index
@@ -289,6 +292,8 @@ dd_corpus_list_scan (dd_corpus_list *list, gboolean settle, GError **error)
       continue;
     g_hash_table_add (list->released, g_strdup (c->key));
     g_ptr_array_add (uris, g_strdup (c->uri));
+    if (keys)
+      g_ptr_array_add (*keys, g_strdup (c->key));
   }
   g_ptr_array_unref (found);
   return uris;

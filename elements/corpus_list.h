@@ -35,13 +35,14 @@ dd_corpus_list *dd_corpus_list_new (const char *location,
 void dd_corpus_list_free (dd_corpus_list *list);
 
 /* Looks at the location again and returns the URIs of this shard's videos
- * not returned before, in key order (free with g_ptr_array_unref). With
+ * not returned before, in key order (free with g_ptr_array_unref), and in
+ * *keys, when asked, their keys in the same order. With
  * `settle`, a local file is returned only once its size and modification
  * time are those of the previous scan, so a file still being copied or
  * recorded waits for the next scan. Fails when the location cannot be read
  * (the folder or list file gone). */
 GPtrArray *dd_corpus_list_scan (dd_corpus_list *list, gboolean settle,
-    GError **error);
+    GPtrArray **keys, GError **error);
 
 /* The shard of a key. */
 guint dd_corpus_shard_of (const char *key, guint shard_count);

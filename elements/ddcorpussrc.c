@@ -104,6 +104,7 @@ struct _DdCorpusSrc {
   GMutex decoder_lock;
   dd_file_decoder *decoder;
   gchar *uri;
+  GHashTable *keys;             /* each URI found: its corpus key (corpus_list.h) */
   guint64 decoded_before;       /* frames decoded by the videos before */
 
   /* Streaming state, under the pad's stream lock. */
@@ -271,7 +272,8 @@ static gboolean
 rescan (DdCorpusSrc *self, gboolean watching)
 {
   GError *e = NULL;
-  GPtrArray *uris = dd_corpus_list_scan (self->list, watching, &e);
+  GPtrArray *keys = NULL;
+  GPtrArray *uris = dd_corpus_list_scan (self->list, watching, &keys, &e);
   if (uris == NULL && watching && self->scanned_once) {
     /* Once an outage: a poll a second would flood the bus. */
     if (!self->scan_failing)
@@ -291,9 +293,15 @@ rescan (DdCorpusSrc *self, gboolean watching)
   }
   self->scanned_once = TRUE;
   self->scan_failing = FALSE;
-  for (guint i = 0; i < uris->len; i++)
+  g_mutex_lock (&self->decoder_lock);
+  for (guint i = 0; i < uris->len; i++) {
     g_queue_push_tail (&self->pending, g_strdup (g_ptr_array_index (uris, i)));
+    g_hash_table_replace (self->keys, g_strdup (g_ptr_array_index (uris, i)),
+        g_strdup (g_ptr_array_index (keys, i)));
+  }
+  g_mutex_unlock (&self->decoder_lock);
   g_ptr_array_unref (uris);
+  g_ptr_array_unref (keys);
   return TRUE;
 }
 
@@ -701,6 +709,21 @@ dd_corpus_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
         ret = TRUE;
       }
       break;
+    case GST_QUERY_CUSTOM:{
+      /* Any video found so far, not only the current one: a key does not
+       * change. */
+      GstStructure *s = gst_query_writable_structure (query);
+      const gchar *uri = gst_structure_get_string (s, DD_CORPUS_URI_FIELD);
+      const gchar *key = gst_structure_has_name (s, DD_CORPUS_KEY_QUERY) && uri
+          ? g_hash_table_lookup (self->keys, uri) : NULL;
+      if (key == NULL) {
+        g_mutex_unlock (&self->decoder_lock);
+        return gst_pad_query_default (pad, parent, query);
+      }
+      gst_structure_set (s, "key", G_TYPE_STRING, key, NULL);
+      ret = TRUE;
+      break;
+    }
     default:
       g_mutex_unlock (&self->decoder_lock);
       return gst_pad_query_default (pad, parent, query);
@@ -783,6 +806,7 @@ close_corpus (DdCorpusSrc *self)
   g_mutex_lock (&self->decoder_lock);
   g_clear_pointer (&self->decoder, dd_file_decoder_close);
   g_clear_pointer (&self->uri, g_free);
+  g_hash_table_remove_all (self->keys);
   g_mutex_unlock (&self->decoder_lock);
   g_queue_clear_full (&self->pending, g_free);
   g_clear_pointer (&self->list, dd_corpus_list_free);
@@ -893,6 +917,7 @@ dd_corpus_src_finalize (GObject *object)
 {
   DdCorpusSrc *self = DD_CORPUS_SRC (object);
   close_corpus (self);
+  g_hash_table_unref (self->keys);
   g_free (self->location);
   g_free (self->extensions);
   g_mutex_clear (&self->decoder_lock);
@@ -1001,5 +1026,6 @@ dd_corpus_src_init (DdCorpusSrc *self)
   g_mutex_init (&self->wait_lock);
   g_cond_init (&self->wait_cond);
   g_queue_init (&self->pending);
+  self->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
 }

@@ -29,6 +29,13 @@ GstEvent *dd_corpus_next_file_event_new (const gchar *uri);
  * first segment, in order with its frames. */
 #define DD_CORPUS_URI_FIELD "dd-corpus-uri"
 
+/* A custom query for a video's corpus key (its name inside the corpus,
+ * corpus_list.h), the video named by DD_CORPUS_URI_FIELD; the answer is
+ * the string field "key". A key does not depend on where the corpus is
+ * mounted, so what is drawn from it (ddsampler's random frames) is the
+ * same on every machine. */
+#define DD_CORPUS_KEY_QUERY "dd-corpus-key"
+
 G_END_DECLS
 
 #endif

@@ -218,6 +218,24 @@ maybe_seek (DdSampler *self, GstClockTime ts)
 
 /* ---- Frames -------------------------------------------------------------- */
 
+/* What names the video for its random frames: its corpus key when the
+ * source gives one (the same wherever the corpus is mounted), else its
+ * URI. */
+static gchar *
+video_name (DdSampler *self)
+{
+  if (!self->uri_from_meta)
+    return g_strdup (self->uri);
+  GstQuery *q = gst_query_new_custom (GST_QUERY_CUSTOM,
+      gst_structure_new_empty (DD_CORPUS_KEY_QUERY));
+  name_video (self, gst_query_writable_structure (q));
+  const gchar *key = gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), q)
+      ? gst_structure_get_string (gst_query_get_structure (q), "key") : NULL;
+  gchar *name = g_strdup (key ? key : self->uri);
+  gst_query_unref (q);
+  return name;
+}
+
 static void
 plan_stream (DdSampler *self, const DdFrameMeta *fm)
 {
@@ -250,7 +268,8 @@ plan_stream (DdSampler *self, const DdFrameMeta *fm)
     GST_ELEMENT_WARNING (self, STREAM, FAILED, ("The duration of %s is "
             "unknown: taking its first %u frame(s) instead of random ones",
             self->uri ? self->uri : "the stream", params.count), (NULL));
-  dd_sample_plan_init (&self->plan, &params, self->uri, self->duration,
+  g_autofree gchar *name = video_name (self);
+  dd_sample_plan_init (&self->plan, &params, name, self->duration,
       self->fps_n, self->fps_d);
   self->have_plan = TRUE;
   GST_DEBUG_OBJECT (self, "%s: duration %" GST_TIME_FORMAT ", %d/%d fps, %s",
@@ -467,8 +486,9 @@ dd_sampler_class_init (DdSamplerClass *klass)
           | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_SEED,
       g_param_spec_uint64 ("seed", "Seed",
-          "mode=random: the seed; with a video's URI it decides the frames "
-          "taken, the same on every run and machine", 0, G_MAXUINT64,
+          "mode=random: the seed; with the video's name in its corpus (from "
+          "ddcorpussrc; else its URI) it decides the frames taken, the same on "
+          "every run and machine", 0, G_MAXUINT64,
           DEFAULT_SEED, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
           | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_INTERVAL_FRAMES,

@@ -4,10 +4,10 @@
 #include "nn/rng.h"
 
 static guint64
-uri_stream (const char *uri)
+name_stream (const char *name)
 {
   guint64 h = 14695981039346656037ULL;
-  for (const unsigned char *p = (const unsigned char *) (uri ? uri : ""); *p;
+  for (const unsigned char *p = (const unsigned char *) (name ? name : ""); *p;
       p++) {
     h ^= *p;
     h *= 1099511628211ULL;
@@ -63,7 +63,7 @@ draw_times (dd_sample_plan *plan, dd_rng *rng, GstClockTime duration)
 
 void
 dd_sample_plan_init (dd_sample_plan *plan, const dd_sample_params *p,
-    const char *uri, GstClockTime duration, gint fps_n, gint fps_d)
+    const char *name, GstClockTime duration, gint fps_n, gint fps_d)
 {
   *plan = (dd_sample_plan) { .p = *p, .fps_n = fps_n > 0 ? fps_n : 0,
     .fps_d = fps_n > 0 && fps_d > 0 ? fps_d : 1, .duration = duration };
@@ -80,7 +80,7 @@ dd_sample_plan_init (dd_sample_plan *plan, const dd_sample_params *p,
     return;
   }
   dd_rng rng;
-  dd_rng_seed (&rng, p->seed, uri_stream (uri));
+  dd_rng_seed (&rng, p->seed, name_stream (name));
   if (plan->fps_n) {
     /* The frames whose start lies inside the duration, at least one. */
     guint64 n = gst_util_uint64_scale_ceil (duration, (guint64) plan->fps_n,

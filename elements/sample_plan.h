@@ -2,8 +2,9 @@
  *
  *   random    `count` frames per video, distinct, uniformly among the
  *             video's frames (duration x frame rate), drawn with PCG32
- *             from the seed and the video's URI: the same frames whatever
- *             the order, shard or machine. The paper takes one.
+ *             from the seed and the video's name (ddsampler gives its
+ *             corpus key, else its URI): the same frames whatever the
+ *             order, shard or machine. The paper takes one.
  *   every-k   frames 0, k, 2k, ... by index (stream time x frame rate); by
  *             count when the rate is unknown.
  *   every-t   the first frame at or after 0, t, 2t, ... seconds.
@@ -50,11 +51,12 @@ typedef struct dd_sample_plan {
   guint taken;
 } dd_sample_plan;
 
-/* `duration`: GST_CLOCK_TIME_NONE when unknown (random then takes the
- * first `count` frames, every-k and every-t go on to the end of the
- * stream). fps_n / fps_d: the nominal rate, 0/1 unknown. */
+/* `name`: the video's, for its random frames. `duration`:
+ * GST_CLOCK_TIME_NONE when unknown (random then takes the first `count`
+ * frames, every-k and every-t go on to the end of the stream). fps_n /
+ * fps_d: the nominal rate, 0/1 unknown. */
 void dd_sample_plan_init (dd_sample_plan *plan, const dd_sample_params *p,
-    const char *uri, GstClockTime duration, gint fps_n, gint fps_d);
+    const char *name, GstClockTime duration, gint fps_n, gint fps_d);
 void dd_sample_plan_clear (dd_sample_plan *plan);
 
 /* Whether to take the frame at stream time `ts`; frames come in increasing

@@ -45,10 +45,10 @@ scan (const char *location, guint index, guint count)
   dd_corpus_list *l = dd_corpus_list_new (location, NULL, index, count,
       &error);
   g_assert_no_error (error);
-  GPtrArray *uris = dd_corpus_list_scan (l, FALSE, &error);
+  GPtrArray *uris = dd_corpus_list_scan (l, FALSE, NULL, &error);
   g_assert_no_error (error);
   /* Nothing new on a second look. */
-  GPtrArray *again = dd_corpus_list_scan (l, FALSE, &error);
+  GPtrArray *again = dd_corpus_list_scan (l, FALSE, NULL, &error);
   g_assert_cmpuint (again->len, ==, 0);
   g_ptr_array_unref (again);
   dd_corpus_list_free (l);
@@ -152,31 +152,31 @@ test_settle (void)
   dd_corpus_list *l = dd_corpus_list_new (dir, NULL, 0, 1, &error);
   g_assert_no_error (error);
   write_text (p, "part");
-  GPtrArray *u = dd_corpus_list_scan (l, TRUE, &error);
+  GPtrArray *u = dd_corpus_list_scan (l, TRUE, NULL, &error);
   g_assert_cmpuint (u->len, ==, 0);
   g_ptr_array_unref (u);
   write_text (p, "part, more");
-  u = dd_corpus_list_scan (l, TRUE, &error);
+  u = dd_corpus_list_scan (l, TRUE, NULL, &error);
   g_assert_cmpuint (u->len, ==, 0);
   g_ptr_array_unref (u);
-  u = dd_corpus_list_scan (l, TRUE, &error);
+  u = dd_corpus_list_scan (l, TRUE, NULL, &error);
   g_assert_cmpuint (u->len, ==, 1);
   g_ptr_array_unref (u);
-  u = dd_corpus_list_scan (l, TRUE, &error);
+  u = dd_corpus_list_scan (l, TRUE, NULL, &error);
   g_assert_cmpuint (u->len, ==, 0);
   g_ptr_array_unref (u);
   /* Rewritten to the same size within the same second: changed too. */
   g_autofree char *q = g_build_filename (dir, "same-size.mp4", NULL);
   write_text (q, "aaaa");
-  u = dd_corpus_list_scan (l, TRUE, &error);
+  u = dd_corpus_list_scan (l, TRUE, NULL, &error);
   g_assert_cmpuint (u->len, ==, 0);
   g_ptr_array_unref (u);
   g_usleep (20000);
   write_text (q, "bbbb");
-  u = dd_corpus_list_scan (l, TRUE, &error);
+  u = dd_corpus_list_scan (l, TRUE, NULL, &error);
   g_assert_cmpuint (u->len, ==, 0);
   g_ptr_array_unref (u);
-  u = dd_corpus_list_scan (l, TRUE, &error);
+  u = dd_corpus_list_scan (l, TRUE, NULL, &error);
   g_assert_cmpuint (u->len, ==, 1);
   g_ptr_array_unref (u);
   dd_corpus_list_free (l);

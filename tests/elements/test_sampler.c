@@ -427,6 +427,33 @@ test_cost_follows_frames (void)
   g_assert_cmpuint (cost[1][0] * 4, <, 600);
 }
 
+/* The random frames of a video follow its name in the corpus, not the
+ * folder it is mounted at: the corpus copied elsewhere gives the same
+ * frames, so an experiment does not depend on its output folder. */
+static void
+test_same_frames_elsewhere (void)
+{
+  g_autofree char *elsewhere = fixture_tmpdir ("sampler-copy");
+  g_autofree char *from = g_build_filename (corpus, "short.mp4", NULL);
+  g_autofree char *to = g_build_filename (elsewhere, "short.mp4", NULL);
+  g_autofree char *bytes = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (from, &bytes, &len, NULL));
+  g_assert_true (g_file_set_contents (to, bytes, (gssize) len, NULL));
+  const char *props = "mode=random count=4 seed=5";
+  sampled here = sample (corpus, props);
+  sampled there = sample (elsewhere, props);
+  g_autofree char *a = joined (&here);
+  g_autofree char *b = joined (&there);
+  g_test_message ("%s | %s", a, b);
+  /* The corpus here has long.* too: compare short.mp4's frames. */
+  g_assert_nonnull (strstr (a, b));
+  g_assert_cmpuint (there.frames->len, ==, 4);
+  g_ptr_array_unref (here.frames);
+  g_ptr_array_unref (there.frames);
+  fixture_rmdir (elsewhere);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -445,6 +472,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sampler/element/every", test_element_every);
   g_test_add_func ("/sampler/element/no-duration", test_element_no_duration);
   g_test_add_func ("/sampler/seek/same-frames", test_seek_same_frames);
+  g_test_add_func ("/sampler/element/same-frames-elsewhere",
+      test_same_frames_elsewhere);
   g_test_add_func ("/sampler/seek/cost-follows-frames", test_cost_follows_frames);
   g_test_add_func ("/sampler/seek/queue-between", test_queue_between);
   int status = g_test_run ();
