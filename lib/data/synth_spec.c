@@ -98,9 +98,13 @@ get_double (const reader *r, JsonObject *o, const char *name, double lo,
   GType t = n && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_value_type (n) : 0;
   double v = t == G_TYPE_DOUBLE ? json_node_get_double (n)
       : t == G_TYPE_INT64 ? (double) json_node_get_int (n) : NAN;
+  if (!n)
+    return fail (r, error, name, "missing (a number from %g to %g)", lo, hi);
+  if (isnan (v))
+    return fail (r, error, name, "must be a number from %g to %g", lo, hi);
   if (!(v >= lo && v <= hi))
-    return fail (r, error, name, "%s (a number from %g to %g)",
-        n ? "out of range" : "missing", lo, hi);
+    return fail (r, error, name, "%g is out of range (a number from %g to %g)", v,
+        lo, hi);
   *out = v;
   return TRUE;
 }
@@ -155,8 +159,8 @@ static gboolean
 read_style_size (reader *r, JsonObject *root, dd_split *s, GError **error)
 {
   static const char *const known[] = { "width", "height", NULL };
-  reader sr = { r->source, "styles" };
-  JsonObject *styles = get_object (&sr, root, "styles", error);
+  reader top = { r->source, "" }, sr = { r->source, "styles" };
+  JsonObject *styles = get_object (&top, root, "styles", error);
   if (!styles)
     return FALSE;
   JsonObject *o = get_object (&sr, styles, s->style->name, error);
