@@ -162,3 +162,17 @@ fixture_pop_error (GstBus *bus, GstClockTime timeout)
   gst_message_unref (msg);
   return text;
 }
+
+char *
+fixture_start_error (GstElement *element, GstState state)
+{
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (element, bus);
+  g_assert_cmpint (gst_element_set_state (element, state), ==,
+      GST_STATE_CHANGE_FAILURE);
+  char *text = fixture_pop_error (bus, 0);
+  g_assert_nonnull (text);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_object_unref (bus);
+  return text;
+}

@@ -45,4 +45,9 @@ GList *fixture_filter (GList *msgs, const char *name);
  * one posted already), or NULL when none came; g_free it. */
 char *fixture_pop_error (GstBus *bus, GstClockTime timeout);
 
+/* The text of the error a lone element posts when it cannot go to `state`
+ * (the change must fail); the element is back in NULL, on a bus of its
+ * own. g_free it. */
+char *fixture_start_error (GstElement *element, GstState state);
+
 #endif

@@ -405,21 +405,6 @@ test_bad_input (void)
   fixture_rmdir (out);
 }
 
-/* The error a lone ddtrain posts when it cannot start. */
-static char *
-start_error (GstElement *t)
-{
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (t, bus);
-  g_assert_cmpint (gst_element_set_state (t, GST_STATE_PAUSED), ==,
-      GST_STATE_CHANGE_FAILURE);
-  char *text = fixture_pop_error (bus, 0);
-  g_assert_nonnull (text);
-  gst_element_set_state (t, GST_STATE_NULL);
-  gst_object_unref (bus);
-  return text;
-}
-
 /* Nothing on the labeled pad, no location, an unknown model: refused at
  * start, saying which. */
 static void
@@ -427,19 +412,19 @@ test_bad_setup (void)
 {
   GstElement *t = gst_element_factory_make ("ddtrain", NULL);
   g_object_set (t, "location", "/nonexistent-run", NULL);
-  g_autofree char *no_pad = start_error (t);
+  g_autofree char *no_pad = fixture_start_error (t, GST_STATE_PAUSED);
   g_assert_nonnull (strstr (no_pad, "labeled pad"));
   GstPad *pad = gst_element_request_pad_simple (t, "labeled");
   g_object_set (t, "location", NULL, NULL);
-  g_autofree char *no_location = start_error (t);
+  g_autofree char *no_location = fixture_start_error (t, GST_STATE_PAUSED);
   g_assert_nonnull (strstr (no_location, "No folder"));
   g_object_set (t, "location", "/nonexistent-run", "model", "no-such-net", NULL);
-  g_autofree char *no_model = start_error (t);
+  g_autofree char *no_model = fixture_start_error (t, GST_STATE_PAUSED);
   g_assert_nonnull (strstr (no_model, "no-such-net"));
   /* Two streams cannot be mixed with all or none of a batch manual. */
   GstPad *automatic = gst_element_request_pad_simple (t, "automatic");
   g_object_set (t, "model", "tiny", "ratio", 1.0, NULL);
-  g_autofree char *all_manual = start_error (t);
+  g_autofree char *all_manual = fixture_start_error (t, GST_STATE_PAUSED);
   g_assert_nonnull (strstr (all_manual, "ratio=1 "));
   gst_object_unref (automatic);
   gst_object_unref (pad);

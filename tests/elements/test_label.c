@@ -334,20 +334,13 @@ test_infer_bad_input (void)
 {
   GstElement *e = gst_element_factory_make ("ddinfer", NULL);
   g_object_set (e, "model", "/nonexistent/teacher", NULL);
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (e, bus);
-  g_assert_cmpint (gst_element_set_state (e, GST_STATE_PAUSED), ==,
-      GST_STATE_CHANGE_FAILURE);
-  char *text = fixture_pop_error (bus, 0);
-  g_assert_nonnull (text);
+  char *text = fixture_start_error (e, GST_STATE_PAUSED);
   g_assert_nonnull (strstr (text, "/nonexistent/teacher"));
   g_free (text);
-  gst_element_set_state (e, GST_STATE_NULL);
   gst_object_unref (e);
-  gst_object_unref (bus);
 
   GstHarness *h = infer_harness (32, 32, "reference", 1);
-  bus = gst_bus_new ();
+  GstBus *bus = gst_bus_new ();
   gst_element_set_bus (h->element, bus);
   g_assert_cmpint (gst_harness_push (h, gst_buffer_new_allocate (NULL, 10,
               NULL)), ==, GST_FLOW_OK);
@@ -977,16 +970,9 @@ test_label_plan (void)
   g_autofree char *list = passes_without_letterbox ("list=1x;1x;0.5x;0.5x");
   g_assert_cmpstr (list, ==, "1x,0.5x");
   GstElement *label = gst_element_factory_make ("ddlabel", NULL);
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (label, bus);
-  g_assert_cmpint (gst_element_set_state (label, GST_STATE_READY), ==,
-      GST_STATE_CHANGE_FAILURE);
-  g_autofree char *text = fixture_pop_error (bus, 0);
-  g_assert_nonnull (text);
+  g_autofree char *text = fixture_start_error (label, GST_STATE_READY);
   g_assert_nonnull (strstr (text, "No model given"));
-  gst_element_set_state (label, GST_STATE_NULL);
   gst_object_unref (label);
-  gst_object_unref (bus);
 }
 
 static void
