@@ -39,13 +39,13 @@ static const char summary[] =
     "     student, and the spec's baselines.\n"
     "With --rounds R the student of each round teaches the next.\n"
     "\n"
-    "SPEC is a built-in experiment (test, quick, small-a, small-a-core, small-b to\n"
-    "small-e: see bench/distill-experiments/) or a spec file. The benchmark it\n"
-    "names is generated into DIR/data/NAME unless --data gives one. Training\n"
-    "runs, labels and snapshots are kept under DIR (runs/, labels/) and named by\n"
-    "what they are, so experiments sharing an --out share their common steps,\n"
-    "and a run started again resumes where it stopped. The results go to\n"
-    "DIR/EXPERIMENT/results.json and table.txt.\n"
+    "SPEC is a built-in experiment (test, quick, small-a, small-a-core,\n"
+    "small-a-rho, small-b to small-e: see bench/distill-experiments/) or a spec\n"
+    "file. The benchmark it names is generated into DIR/data/NAME unless --data\n"
+    "gives one. Training runs, labels and snapshots are kept under DIR (runs/,\n"
+    "labels/) and named by what they are, so experiments sharing an --out share\n"
+    "their common steps, and a run started again resumes where it stopped. The\n"
+    "results go to DIR/EXPERIMENT/results.json and table.txt.\n"
     "\n"
     "Exit status: 0 done, 1 failure (reported), 2 bad usage.";
 
@@ -712,8 +712,8 @@ dd_cmd_distill (int argc, char **argv)
   int rounds = 0;
   GOptionEntry entries[] = {
     { "spec", 0, 0, G_OPTION_ARG_FILENAME, &spec_name,
-      "The experiment: test, quick, small-a, small-a-core, small-b ... small-e, or a "
-      "spec file (required)",
+      "The experiment: test, quick, small-a, small-a-core, small-a-rho, small-b ... "
+      "small-e, or a spec file (required)",
       "SPEC" },
     { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds,
       "Rounds of distillation, each student teaching the next (default: the spec's)",

@@ -10,7 +10,8 @@ G_DEFINE_QUARK (dd-experiment-error-quark, dd_experiment_error)
 GResource *dd_experiments_get_resource (void);
 
 const char *const dd_experiment_builtin[] = {
-  "test", "quick", "small-a", "small-a-core", "small-b", "small-c", "small-d", "small-e",
+  "test", "quick", "small-a", "small-a-core", "small-a-rho", "small-b", "small-c",
+  "small-d", "small-e",
   NULL
 };
 

@@ -1,0 +1,123 @@
+/* The built-in experiments of `ddistill distill --spec NAME`
+ * (bench/distill-experiments/, tools/experiment_spec.h): each one listed
+ * loads, and the session-sized parts of small-a train the very runs small-a
+ * would, so that they share an --out's runs instead of training them again. */
+#include <string.h>
+
+#include "check.h"
+#include "experiment_spec.h"
+
+GResource *dd_experiments_get_resource (void);
+
+#define RESOURCE_DIR "/org/ddistill/distill-experiments"
+
+static void
+test_every_builtin_loads (void)
+{
+  for (int i = 0; dd_experiment_builtin[i]; i++) {
+    GError *error = NULL;
+    dd_experiment *e = dd_experiment_load (dd_experiment_builtin[i], &error);
+    if (!e) {
+      fprintf (stderr, "%s: %s\n", dd_experiment_builtin[i], error->message);
+      g_error_free (error);
+    }
+    CHECK (e && strcmp (e->name, dd_experiment_builtin[i]) == 0);
+    dd_experiment_free (e);
+  }
+}
+
+/* A spec file added to the resource but not to the list could not be run
+ * by name. */
+static void
+test_every_resource_listed (void)
+{
+  char **files = g_resource_enumerate_children (dd_experiments_get_resource (),
+      RESOURCE_DIR, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  CHECK (files && g_strv_length (files) == g_strv_length ((char **)
+          dd_experiment_builtin));
+  for (int i = 0; files && files[i]; i++) {
+    g_autofree char *name = g_strndup (files[i], strcspn (files[i], "."));
+    if (!g_strv_contains (dd_experiment_builtin, name)) {
+      fprintf (stderr, "%s is built in but not in dd_experiment_builtin\n", files[i]);
+      CHECK (FALSE);
+    }
+  }
+  g_strfreev (files);
+}
+
+/* The spec as read, without the members that name and describe it and
+ * those given: what is left decides the runs it trains. */
+static JsonNode *
+spec_without (const char *name, const char *const *drop)
+{
+  GError *error = NULL;
+  dd_experiment *e = dd_experiment_load (name, &error);
+  CHECK (e != NULL);
+  if (!e) {
+    g_error_free (error);
+    return json_node_init_object (json_node_alloc (), json_object_new ());
+  }
+  JsonNode *spec = json_node_copy (e->json);
+  dd_experiment_free (e);
+  JsonObject *o = json_node_get_object (spec);
+  json_object_remove_member (o, "name");
+  json_object_remove_member (o, "description");
+  for (int i = 0; drop[i]; i++)
+    json_object_remove_member (o, drop[i]);
+  return spec;
+}
+
+static gboolean
+same (JsonNode *a, JsonNode *b)
+{
+  gboolean equal = json_node_equal (a, b);
+  json_node_unref (a);
+  json_node_unref (b);
+  return equal;
+}
+
+static gboolean
+has_baseline (JsonNode *spec, JsonNode *baseline)
+{
+  JsonArray *all = json_object_get_array_member (json_node_get_object (spec),
+      "baselines");
+  gboolean found = FALSE;
+  for (guint i = 0; all && i < json_array_get_length (all) && !found; i++)
+    found = json_node_equal (json_array_get_element (all, i), baseline);
+  return found;
+}
+
+static void
+test_small_a_parts_share_its_runs (void)
+{
+  static const char *const none[] = { NULL };
+  static const char *const sweep[] = { "rho_sweep", NULL };
+  static const char *const baselines[] = { "baselines", NULL };
+  static const char *const sweep_and_baselines[] = { "rho_sweep", "baselines", NULL };
+  /* The teacher, its labels and the student. */
+  CHECK (same (spec_without ("small-a", sweep_and_baselines),
+          spec_without ("small-a-core", baselines)));
+  CHECK (same (spec_without ("small-a-core", none), spec_without ("small-a-rho",
+              sweep)));
+  /* small-a-rho's sweep is small-a's; small-a-core's baseline one of its. */
+  CHECK (same (spec_without ("small-a", baselines), spec_without ("small-a-rho",
+              baselines)));
+  JsonNode *a = spec_without ("small-a", none);
+  JsonNode *core = spec_without ("small-a-core", none);
+  JsonArray *core_baselines = json_object_get_array_member (json_node_get_object (core),
+      "baselines");
+  CHECK (core_baselines && json_array_get_length (core_baselines) == 1);
+  for (guint i = 0; core_baselines && i < json_array_get_length (core_baselines); i++)
+    CHECK (has_baseline (a, json_array_get_element (core_baselines, i)));
+  json_node_unref (a);
+  json_node_unref (core);
+}
+
+int
+main (void)
+{
+  RUN_TEST (test_every_builtin_loads);
+  RUN_TEST (test_every_resource_listed);
+  RUN_TEST (test_small_a_parts_share_its_runs);
+  return check_exit_status ();
+}
