@@ -290,11 +290,13 @@ read_union (reader *r, JsonObject *o, const dd_spec *spec, dd_split *s,
 }
 
 /* "hidden" is the folder of hidden truth and "spec" would write its COCO
- * file over the tree's spec.json. */
+ * file over the tree's spec.json; in any case, since a tree may be written
+ * to a disk that ignores case (FAT, exFAT, SMB shares). */
 static gboolean
 valid_split_name (const char *name)
 {
-  if (!*name || strcmp (name, "hidden") == 0 || strcmp (name, "spec") == 0)
+  if (!*name || g_ascii_strcasecmp (name, "hidden") == 0
+      || g_ascii_strcasecmp (name, "spec") == 0)
     return FALSE;
   for (const char *c = name; *c; c++)
     if (!g_ascii_isalnum (*c) && *c != '-' && *c != '_')
@@ -316,8 +318,15 @@ read_split_fields (reader *r, JsonObject *root, JsonNode *node, dd_spec *spec,
   if (!valid_split_name (s->name))
     return fail (r, error, "name", "'%s' must be letters, digits, '-' or '_' "
         "(it names files and folders), and not 'hidden' or 'spec'", s->name);
-  if (dd_spec_find_split (spec, s->name))
-    return fail (r, error, "name", "'%s' is used twice", s->name);
+  for (int i = 0; i < spec->n_splits; i++) {
+    const char *earlier = spec->splits[i].name;
+    if (strcmp (earlier, s->name) == 0)
+      return fail (r, error, "name", "'%s' is used twice", s->name);
+    if (g_ascii_strcasecmp (earlier, s->name) == 0)
+      return fail (r, error, "name", "'%s' is used twice (as '%s': names that "
+          "differ only in case are one file on a disk that ignores case)", s->name,
+          earlier);
+  }
   gboolean ok;
   if (strcmp (kind, "images") == 0) {
     s->kind = DD_SPLIT_IMAGES;
