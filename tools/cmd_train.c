@@ -14,7 +14,8 @@
 
 static const char summary[] =
     "Trains the detector on a COCO dataset (and, for a student, a second one of\n"
-    "automatic labels mixed into every minibatch at a fixed expected ratio), from\n"
+    "automatic labels mixed into every minibatch at a fixed expected ratio: a\n"
+    "keypoint they leave unlabelled is unknown, not absent, as ddtrain has it), from\n"
     "seeded initial weights, with augmentation (scale, crop, flip, colour) and SGD\n"
     "(momentum 0.9, weight decay 1e-4; warm-up, then the rate /10 at 70% and 90%).\n"
     "\n"

@@ -14,6 +14,7 @@ struct dd_train_set {
   size_t *first;
   dd_coco_annotation *anns;
   int *classes;
+  gboolean automatic;           /* the teacher's labels (train_data.h) */
 };
 
 static int
@@ -100,11 +101,12 @@ index_annotations (dd_train_set *s, const dd_detector *det, GError **error)
 
 dd_train_set *
 dd_train_set_open (const char *json, const char *image_dir, const dd_detector *det,
-                   gboolean need_annotations, GError **error)
+                   gboolean automatic, GError **error)
 {
   g_autofree char *folder = g_path_get_dirname (json);
   dd_train_set *s = g_new0 (dd_train_set, 1);
   s->path = g_strdup (json);
+  s->automatic = automatic;
   s->ds = dd_coco_read_full (json, image_dir ? image_dir : folder,
                              DD_COCO_READ_CHECK_IMAGES, error);
   if (!s->ds) {
@@ -114,7 +116,7 @@ dd_train_set_open (const char *json, const char *image_dir, const dd_detector *d
   if (s->ds->images->len == 0) {
     g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_INPUT,
         "%s has no images: there is nothing to train on", json);
-  } else if (need_annotations && s->ds->annotations->len == 0) {
+  } else if (!automatic && s->ds->annotations->len == 0) {
     g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_INPUT,
         "%s has %u images but no annotations: training needs labelled data (is it "
         "an unlabeled split?)", json, s->ds->images->len);
@@ -181,8 +183,11 @@ dd_train_set_sample (const dd_train_set *s, size_t index, const dd_augment_param
     classes[i] = s->classes[first + j];
   }
   dd_detector_image_to_input (r.image, input);
-  dd_targets_encode (t, slot, (const dd_coco_annotation *) r.annotations->data, classes,
-                     (int) r.annotations->len);
+  const dd_coco_annotation *anns = (const dd_coco_annotation *) r.annotations->data;
+  dd_targets_encode (t, slot, anns, classes, (int) r.annotations->len);
+  if (s->automatic)
+    dd_targets_ignore_unlabelled_keypoints (t, slot, anns, classes,
+        (int) r.annotations->len);
   g_free (classes);
   dd_augment_result_clear (&r);
   return TRUE;

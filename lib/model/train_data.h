@@ -16,12 +16,14 @@
 typedef struct dd_train_set dd_train_set;
 
 /* Reads `json` with its images in `image_dir` (NULL: the JSON's folder)
- * and checks it against the detector: at least one image (and, with
- * `need_annotations`, one annotation), every image file present, every
- * category a class of the detector (by name), keypoint counts that of the
- * detector. Errors name the file and what is wrong. */
+ * and checks it against the detector: at least one image (and, for manual
+ * labels, one annotation), every image file present, every category a
+ * class of the detector (by name), keypoint counts that of the detector.
+ * `automatic`: the teacher's labels, which may label no one and whose
+ * unlabelled keypoints are unknown rather than absent (targets.h), as
+ * ddtrain trains them. Errors name the file and what is wrong. */
 dd_train_set *dd_train_set_open (const char *json, const char *image_dir,
-                                 const dd_detector *det, gboolean need_annotations,
+                                 const dd_detector *det, gboolean automatic,
                                  GError **error);
 void dd_train_set_free (dd_train_set *s);
 

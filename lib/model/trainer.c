@@ -162,11 +162,11 @@ open_data (run *r, GError **error)
   const dd_train_options *o = r->o;
   if (o->stream)
     return open_stream (r, error);
-  r->manual = dd_train_set_open (o->data, o->images, r->det, TRUE, error);
+  r->manual = dd_train_set_open (o->data, o->images, r->det, FALSE, error);
   if (!r->manual)
     return FALSE;
   if (o->extra) {
-    r->extra = dd_train_set_open (o->extra, o->extra_images, r->det, FALSE, error);
+    r->extra = dd_train_set_open (o->extra, o->extra_images, r->det, TRUE, error);
     if (!r->extra)
       return FALSE;
     dd_mix_options mix;
@@ -266,6 +266,13 @@ describe_run (run *r, GError **error)
   json_builder_add_int_value (b, r->width);
   json_builder_set_member_name (b, "seed");
   json_builder_add_int_value (b, (gint64) o->seed);
+  /* How the teacher's v = 0 keypoints train (train_data.h): runs with
+   * --extra from before it was recorded trained them as absent. */
+  json_builder_set_member_name (b, "automatic_keypoints");
+  if (mixed)
+    json_builder_add_string_value (b, "unknown");
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "device");
   json_builder_add_string_value (b, o->device);
   json_builder_set_member_name (b, "model");
@@ -283,15 +290,21 @@ describe_run (run *r, GError **error)
   return node;
 }
 
-/* Names the first member that makes `saved` another run than `now`. */
+/* Names the first member that makes `saved` another run than `now`.
+ * automatic_keypoints is compared only for a file mixed in with --extra,
+ * whose runs from before the member was written trained them as absent;
+ * ddtrain's streams trained them as unknown then too, and resume as before. */
 static gboolean
-same_run (JsonObject *saved, JsonObject *now, const char *config, GError **error)
+same_run (JsonObject *saved, JsonObject *now, gboolean extra_file, const char *config,
+    GError **error)
 {
   static const char *const compared[] = {
     "network_sha256", "data_sha256", "extra_sha256", "ratio", "rho", "iterations",
-    "batch", "lr", "lr_drops", "height", "width", "seed",
+    "batch", "lr", "lr_drops", "height", "width", "seed", "automatic_keypoints",
   };
   for (gsize i = 0; i < G_N_ELEMENTS (compared); i++) {
+    if (strcmp (compared[i], "automatic_keypoints") == 0 && !extra_file)
+      continue;
     JsonNode *a = json_object_get_member (saved, compared[i]);
     JsonNode *b = json_object_get_member (now, compared[i]);
     if (!a || !json_node_equal (a, b)) {
@@ -343,8 +356,8 @@ start_or_resume (run *r, GError **error)
         "train run; start the run in another folder", r->o->out, DD_TRAIN_CONFIG);
     return -1;
   }
-  if (!same_run (json_node_get_object (saved), json_node_get_object (now), r->config,
-                 error))
+  if (!same_run (json_node_get_object (saved), json_node_get_object (now),
+          r->o->extra && !r->o->stream, r->config, error))
     return -1;
   if (dd_detector_load_weights (r->det, r->checkpoint, err, sizeof err)) {
     set_error (error, DD_MODEL_ERROR_RESUME, "cannot resume: %s", err);

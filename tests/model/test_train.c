@@ -448,6 +448,20 @@ test_mixed (void)
   o.iterations = 10;
   o.rho = 2.0;
   expect_failure (&o, DD_MODEL_ERROR_RESUME, "ratio");
+  /* A run from before train.json said how the automatic labels' unlabelled
+   * keypoints train trained them as absent: it is not continued as unknown. */
+  g_autofree char *config = g_build_filename (b, DD_TRAIN_CONFIG, NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (config, &text, NULL, NULL));
+  g_autoptr (GRegex) member = g_regex_new ("\\s*\"automatic_keypoints\"[^,]*,", 0, 0,
+      NULL);
+  g_autofree char *older = g_regex_replace (member, text, -1, 0, "", 0, NULL);
+  g_assert_cmpuint (strlen (older), <, strlen (text));
+  g_assert_true (g_file_set_contents (config, older, -1, NULL));
+  options (&o, data, b);
+  o.extra = extra;
+  o.iterations = 10;
+  expect_failure (&o, DD_MODEL_ERROR_RESUME, "automatic_keypoints");
 }
 
 int
