@@ -7,6 +7,7 @@
 
 #include "chart.h"
 #include "commands.h"
+#include "plot_curves.h"
 #include "results_check.h"
 
 static const char summary[] =
@@ -32,58 +33,20 @@ score (JsonObject *model, const char *kind)
       "AP");
 }
 
-/* A run's curve as a line, once: experiments that share a run (small-b to
- * small-e share their teacher) would otherwise draw it again under each
- * name, hiding the first. `drawn` holds the run folders already drawn. */
 static void
-add_curve (dd_chart *c, const char *name, JsonObject *model, const char *kind,
-    GHashTable *drawn)
+add_curve (dd_chart *c, const dd_plot_curve *curve, const char *kind)
 {
-  if (!model || !json_object_has_member (model, "curve"))
-    return;
-  const char *run = json_object_get_string_member_with_default (model, "run", NULL);
-  if (run && !g_hash_table_add (drawn, g_strdup (run)))
-    return;
-  JsonArray *curve = json_object_get_array_member (model, "curve");
-  int n = (int) json_array_get_length (curve);
+  JsonArray *points = json_object_get_array_member (curve->model, "curve");
+  int n = (int) json_array_get_length (points);
   double *x = g_new (double, MAX (n, 1)), *y = g_new (double, MAX (n, 1));
   for (int i = 0; i < n; i++) {
-    JsonObject *p = json_array_get_object_element (curve, (guint) i);
+    JsonObject *p = json_array_get_object_element (points, (guint) i);
     x[i] = (double) json_object_get_int_member (p, "iteration");
     y[i] = score (p, kind);
   }
-  dd_chart_add (c, name, x, y, n, TRUE);
+  dd_chart_add (c, curve->name, x, y, n, TRUE);
   g_free (x);
   g_free (y);
-}
-
-static JsonObject *
-first_round (JsonObject *res)
-{
-  JsonArray *rounds = json_object_get_array_member (res, "rounds");
-  return json_array_get_length (rounds) ? json_array_get_object_element (rounds, 0)
-      : NULL;
-}
-
-static void
-curves (dd_chart *c, JsonObject *res, const char *kind, GHashTable *drawn)
-{
-  const char *exp = json_object_get_string_member (res, "experiment");
-  JsonObject *r = first_round (res);
-  if (!r)
-    return;
-  g_autofree char *sup = g_strdup_printf ("%s: supervised", exp);
-  g_autofree char *dis = g_strdup_printf ("%s: distilled", exp);
-  add_curve (c, sup, json_object_get_object_member (r, "teacher"), kind, drawn);
-  add_curve (c, dis, json_object_get_object_member (r, "student"), kind, drawn);
-  JsonArray *baselines = json_object_has_member (res, "baselines")
-      ? json_object_get_array_member (res, "baselines") : NULL;
-  for (guint i = 0; baselines && i < json_array_get_length (baselines); i++) {
-    JsonObject *b = json_array_get_object_element (baselines, i);
-    g_autofree char *name = g_strdup_printf ("%s: %s", exp,
-        json_object_get_string_member (b, "name"));
-    add_curve (c, name, b, kind, drawn);
-  }
 }
 
 /* The main student's rho: its own, or 6:4 and the like as automatic per
@@ -110,7 +73,7 @@ by_x (const void *a, const void *b)
 static void
 rho_points (dd_chart *c, JsonObject *res, const char *kind)
 {
-  JsonObject *r = first_round (res);
+  JsonObject *r = dd_results_first_round (res);
   if (!r || !json_object_has_member (r, "rho_sweep"))
     return;
   const char *exp = json_object_get_string_member (res, "experiment");
@@ -192,11 +155,11 @@ plot_kind (GPtrArray *results, const char *out, const char *kind, const char *pr
   dd_chart *st = dd_chart_new (t3, tx, ty);
   dd_chart_log_x (rho);
   dd_chart_diagonal (st);
-  g_autoptr (GHashTable) drawn = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
+  g_autoptr (GPtrArray) curves = dd_plot_curves (results);
+  for (guint i = 0; i < curves->len; i++)
+    add_curve (it, g_ptr_array_index (curves, i), kind);
   for (guint i = 0; i < results->len; i++) {
     JsonObject *res = g_ptr_array_index (results, i);
-    curves (it, res, kind, drawn);
     rho_points (rho, res, kind);
     student_teacher (st, res, kind);
   }
