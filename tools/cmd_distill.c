@@ -323,11 +323,14 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
     g_autofree char *label = g_strdup_printf ("at-%" G_GINT64_FORMAT, at);
     g_autofree char *snap = g_build_filename (out, label, NULL);
     if (!dd_training_done (snap)) {
-      if (dd_training_done (out))
-        continue;               /* finished before its slices were asked for */
       /* Trained past `at` without this slice (by a spec with fewer curve
        * points): its weights there are gone, and a later step's must not
        * stand for them. */
+      if (dd_training_done (out)) {
+        fprintf (stderr, "  %-9s no curve point at %" G_GINT64_FORMAT ": %s was "
+            "trained to the end without one\n", t->title, at, out);
+        continue;
+      }
       int64_t reached;
       if (!(ok = checkpoint_step (out, &reached, error)))
         break;

@@ -227,6 +227,12 @@ read_experiment (dd_experiment *e, JsonObject *o, GError **error)
       || !get_int (&r, o, "curve_points", 0, 0, 1000, &curve_points)
       || !read_rho_sweep (&r, o, e) || !read_baselines (&r, o, e))
     return FALSE;
+  /* A curve point at iteration 0 would be the end of the run drawn there. */
+  int64_t shortest = MIN (e->teacher.iterations, e->student.iterations);
+  if (curve_points > shortest)
+    return fail (&r, "curve_points", "%" G_GINT64_FORMAT " is more than the %"
+        G_GINT64_FORMAT " iterations of the %s", curve_points, shortest,
+        shortest == e->teacher.iterations ? "teacher" : "student");
   e->size = (int) size;
   e->seed = (uint64_t) seed;
   e->video_frames = (int) video_frames;

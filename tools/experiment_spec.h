@@ -20,7 +20,8 @@
  *     "ensemble": the rules (distill/ensemble.h's key=value list),
  *     "rounds": how often the student becomes the next teacher (default 1),
  *     "curve_points": checkpoints evaluated along each training run (AP
- *       against iterations; 0: only the end),
+ *       against iterations; 0: only the end; at most the iterations of
+ *       the teacher and of the student),
  *     "rho_sweep": [rho, ...]: more students, one per 1:rho mix,
  *     "baselines": [ { "name", "labeled": split, "schedule": "teacher" or
  *       "student" } ]: more supervised runs for the table }

@@ -603,10 +603,9 @@ test_labels_folder_not_writable (void)
 }
 
 /* A run trained past a curve point without its slice (by a spec with
- * fewer curve points, then stopped) gets no point there, not a later
- * step's weights under that point's name. Here the end-to-end teacher
- * keeps only its last checkpoint (step 40): its snapshots and model are
- * gone. */
+ * fewer curve points) gets no point there, not a later step's weights under
+ * that point's name, and says why: trained to the end (its model there), or
+ * stopped past it (only its last checkpoint, step 40, left). */
 static void
 test_curve_point_past_checkpoint (void)
 {
@@ -621,11 +620,20 @@ test_curve_point_past_checkpoint (void)
     g_autofree char *path = g_build_filename (teacher, gone[i], NULL);
     g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
     remove_tree (path);
+    if (i != 1)
+      continue;
+    g_autofree char *o = NULL, *e = NULL;
+    g_assert_cmpint (run (&o, &e, "distill", "--spec", "test", "--out", out, NULL), ==,
+        0);
+    g_autofree char *why = g_strdup_printf ("teacher   no curve point at 26: %s was "
+        "trained to the end without one", teacher);
+    g_assert_nonnull (strstr (e, why));
   }
   g_autofree char *o = NULL, *e = NULL;
   g_assert_cmpint (run (&o, &e, "distill", "--spec", "test", "--out", out, NULL), ==, 0);
   g_assert_nonnull (strstr (e, "teacher   no curve point at 13: "));
   g_assert_nonnull (strstr (e, "teacher   no curve point at 26: "));
+  g_assert_nonnull (strstr (e, "is at iteration 40 already"));
   parser = json_parser_new ();
   JsonObject *t = object (first_round (parser, results), "teacher");
   JsonArray *curve = json_object_get_array_member (t, "curve");

@@ -2,6 +2,7 @@
  * (bench/distill-experiments/, tools/experiment_spec.h): each one listed
  * loads, and the session-sized parts of small-a train the very runs small-a
  * would, so that they share an --out's runs instead of training them again. */
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -113,11 +114,32 @@ test_small_a_parts_share_its_runs (void)
   json_node_unref (core);
 }
 
+/* More curve points than iterations would put one at iteration 0. */
+static void
+test_curve_points_within_iterations (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dd-experiment-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "few.json", NULL);
+  CHECK (g_file_set_contents (path, "{\"name\": \"few\", \"benchmark\": \"test\", "
+          "\"labeled\": \"labeled-35\", \"unlabeled\": \"labeled-80\", \"val\": "
+          "\"val\", \"teacher\": {\"iterations\": 8}, \"student\": {\"iterations\": "
+          "3}, \"curve_points\": 4}", -1, NULL));
+  GError *error = NULL;
+  CHECK (dd_experiment_load (path, &error) == NULL);
+  CHECK (error && strstr (error->message, "few.json: curve_points: 4 is more than the "
+          "3 iterations of the student"));
+  if (error)
+    g_error_free (error);
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (void)
 {
   RUN_TEST (test_every_builtin_loads);
   RUN_TEST (test_every_resource_listed);
   RUN_TEST (test_small_a_parts_share_its_runs);
+  RUN_TEST (test_curve_points_within_iterations);
   return check_exit_status ();
 }
