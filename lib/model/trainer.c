@@ -348,12 +348,14 @@ start_or_resume (run *r, GError **error)
     return write_config (now, r->config, error) ? 0 : -1;
   }
   g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonNode *saved = json_parser_load_from_file (parser, r->config, NULL)
+  g_autoptr (GError) why = NULL;
+  JsonNode *saved = json_parser_load_from_file (parser, r->config, &why)
       ? json_parser_get_root (parser) : NULL;     /* NULL too for an empty file */
   if (!saved || !JSON_NODE_HOLDS_OBJECT (saved)) {
     set_error (error, DD_MODEL_ERROR_RESUME,
-        "%s has a checkpoint but no readable %s: it is not the folder of a ddistill "
-        "train run; start the run in another folder", r->o->out, DD_TRAIN_CONFIG);
+        "%s has a checkpoint but no readable %s (%s): it is not the folder of a "
+        "ddistill train run; start the run in another folder", r->o->out,
+        DD_TRAIN_CONFIG, why ? why->message : saved ? "not a JSON object" : "empty");
     return -1;
   }
   if (!same_run (json_node_get_object (saved), json_node_get_object (now),
@@ -430,7 +432,8 @@ diverged (run *r, const char *what, int64_t iteration, GError **error)
       : g_strdup ("no checkpoint had been written yet");
   return set_error (error, DD_MODEL_ERROR_DIVERGED,
       "%s at iteration %" G_GINT64_FORMAT ": training stopped; %s. Lower the "
-      "learning rate (now %g) or check the data", what, iteration + 1, last, r->o->lr);
+      "learning rate (%g; %g at that iteration) or check the data", what, iteration + 1,
+      last, r->o->lr, dd_schedule_lr (&r->schedule, iteration));
 }
 
 static gboolean

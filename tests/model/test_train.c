@@ -255,7 +255,11 @@ test_other_run_refused (void)
   g_autofree char *config = g_build_filename (out, DD_TRAIN_CONFIG, NULL);
   g_assert_true (g_file_set_contents (config, "", 0, NULL));
   options (&o, data, out);
-  expect_failure (&o, DD_MODEL_ERROR_RESUME, "no readable");
+  expect_failure (&o, DD_MODEL_ERROR_RESUME, "no readable train.json (empty)");
+  /* A damaged one says where the JSON breaks. */
+  g_assert_true (g_file_set_contents (config, "{\"seed\": 3,", -1, NULL));
+  expect_failure (&o, DD_MODEL_ERROR_RESUME, "no readable train.json (");
+  expect_failure (&o, DD_MODEL_ERROR_RESUME, ":1:");
 }
 
 /* A learning rate of 1e30 blows the weights up within a few steps: the
@@ -278,6 +282,9 @@ diverge (const char *name, int64_t every, const char *cause)
   o.progress = record;
   o.user = &r;
   expect_failure (&o, DD_MODEL_ERROR_DIVERGED, cause);
+  /* The rate to lower is --lr's; the scheduled one (in warm-up here, a
+   * third of it and rising) is shown beside it. */
+  expect_failure (&o, DD_MODEL_ERROR_DIVERGED, "learning rate (1e+30; ");
   g_assert_cmpint (r.last_iteration, <, 24);
   g_autoptr (GError) error = NULL;
   g_assert_false (dd_train (&o, &error));
