@@ -26,6 +26,36 @@ class_of_category (const dd_detector *det, const dd_coco_category *c)
   return -1;
 }
 
+/* Keypoints are trained by position: the model's k-th heatmap learns each
+ * label's k-th keypoint, and flips swap left and right by the model's
+ * names. A category naming the model's keypoints in another order would
+ * train them crosswise. Other names (a dataset of its own naming) cannot
+ * be told apart, and are trained by position. */
+static gboolean
+same_keypoint_order (const dd_train_set *s, const dd_detector *det,
+    const dd_coco_category *c, GError **error)
+{
+  if (c->n_keypoints != det->n_keypoints || !det->keypoint_names || !c->keypoint_names)
+    return TRUE;
+  for (int k = 0; k < c->n_keypoints; k++) {
+    gboolean known = FALSE;
+    for (int m = 0; m < det->n_keypoints && !known; m++)
+      known = strcmp (c->keypoint_names[k], det->keypoint_names[m]) == 0;
+    if (!known)
+      return TRUE;
+  }
+  for (int k = 0; k < c->n_keypoints; k++)
+    if (strcmp (c->keypoint_names[k], det->keypoint_names[k]) != 0) {
+      g_set_error (error, DD_MODEL_ERROR, DD_MODEL_ERROR_INPUT,
+          "%s: category '%s' lists keypoint %d as '%s', the model %s has '%s' there: "
+          "its keypoints are the model's in another order, and would be trained "
+          "crosswise; reorder the dataset's keypoints", s->path, c->name, k + 1,
+          c->keypoint_names[k], det->origin, det->keypoint_names[k]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Checks each category against the model and maps its id to the model's
  * class (stored as class + 1: 0 is "no such category"). A table, not an
  * array indexed by id: ids may be any integers. */
@@ -50,6 +80,8 @@ check_categories (dd_train_set *s, const dd_detector *det, GHashTable *class_of_
           c->n_keypoints, det->origin, det->n_keypoints);
       return FALSE;
     }
+    if (!same_keypoint_order (s, det, c, error))
+      return FALSE;
     g_hash_table_insert (class_of_id, &c->id, GINT_TO_POINTER (cls + 1));
   }
   return TRUE;

@@ -18,7 +18,9 @@ typedef struct dd_train_set dd_train_set;
 /* Reads `json` with its images in `image_dir` (NULL: the JSON's folder)
  * and checks it against the detector: at least one image (and, for manual
  * labels, one annotation), every image file present, every category a
- * class of the detector (by name), keypoint counts that of the detector.
+ * class of the detector (by name), keypoint counts that of the detector
+ * (and the detector's own keypoint names in its order, where a category
+ * uses them).
  * `automatic`: the teacher's labels, which may label no one and whose
  * unlabelled keypoints are unknown rather than absent (targets.h), as
  * ddtrain trains them. Errors name the file and what is wrong. */

@@ -354,6 +354,17 @@ test_bad_data (void)
   g_string_free (s, TRUE);
   options (&o, broken, out);
   expect_failure (&o, DD_MODEL_ERROR_INPUT, "broken.jpg");
+  /* The model's keypoints in another order (the eyes swapped) would train
+   * crosswise. */
+  g_autoptr (GRegex) eyes = g_regex_new ("\"left_eye\",\\s*\"right_eye\"", 0, 0,
+      NULL);
+  g_autofree char *swapped_text = g_regex_replace_literal (eyes, text, -1, 0,
+      "\"right_eye\", \"left_eye\"", 0, NULL);
+  g_assert_cmpstr (swapped_text, !=, text);
+  g_autofree char *swapped = write_file ("data/swapped.json", swapped_text);
+  options (&o, swapped, out);
+  expect_failure (&o, DD_MODEL_ERROR_INPUT, "lists keypoint 2 as 'right_eye', the "
+      "model tiny has 'left_eye' there");
   /* A model that is not a detector, and bad options. */
   options (&o, json, out);
   o.model = "no-such-preset";
