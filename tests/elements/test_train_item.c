@@ -4,6 +4,7 @@
 #include <gst/check/gstcheck.h>
 
 #include "elements/ddannotationsmeta.h"
+#include "encoded_targets.h"
 #include "elements/train_item.h"
 #include "fixtures.h"
 
@@ -30,20 +31,14 @@ ignored_cells (const dd_detector *det, DdLabelsOrigin origin)
   dd_train_item *item = dd_train_item_from_buffer (buf, &info, det, &error);
   g_assert_no_error (error);
   dd_augment_params p;
-  dd_augment_params_init (&p, SIDE, SIDE);
-  p.scale_min = p.scale_max = 1.0;
-  p.flip_probability = p.brightness = p.contrast = p.saturation = 0.0;
-  int cells = SIDE / det->stride;
-  dd_targets *t = dd_targets_new (1, cells, cells, det->stride, det->n_classes,
-      det->n_keypoints);
+  unaugmented (&p, SIDE);
+  dd_targets *t = targets_for (det, SIDE);
   float *input = g_new (float, 3 * SIDE * SIDE);
   dd_rng rng;
   dd_rng_seed (&rng, 1, 0);
   g_assert_true (dd_train_item_encode (item, &p, &rng, input, t, 0, &error));
   g_assert_no_error (error);
-  size_t n = 0;
-  for (size_t i = 0; i < (size_t) det->n_keypoints * cells * cells; i++)
-    n += t->keypoint_ignored[i] != 0.0f;
+  size_t n = ignored_keypoint_cells (t, det, SIDE);
   g_free (input);
   dd_targets_free (t);
   dd_train_item_free (item);

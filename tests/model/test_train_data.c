@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "encoded_targets.h"
 #include "model/train_data.h"
 
 enum { SIDE = 64 };
@@ -50,20 +51,14 @@ ignored_cells (const char *json, const dd_detector *det, gboolean automatic)
   dd_train_set *s = dd_train_set_open (json, NULL, det, automatic, &error);
   g_assert_no_error (error);
   dd_augment_params p;
-  dd_augment_params_init (&p, SIDE, SIDE);
-  p.scale_min = p.scale_max = 1.0;
-  p.flip_probability = p.brightness = p.contrast = p.saturation = 0.0;
-  int cells = SIDE / det->stride;
-  dd_targets *t = dd_targets_new (1, cells, cells, det->stride, det->n_classes,
-      det->n_keypoints);
+  unaugmented (&p, SIDE);
+  dd_targets *t = targets_for (det, SIDE);
   float *input = g_new (float, 3 * SIDE * SIDE);
   dd_rng rng;
   dd_rng_seed (&rng, 1, 0);
   g_assert_true (dd_train_set_sample (s, 0, &p, &rng, input, t, 0, &error));
   g_assert_no_error (error);
-  size_t n = 0;
-  for (size_t i = 0; i < (size_t) det->n_keypoints * cells * cells; i++)
-    n += t->keypoint_ignored[i] != 0.0f;
+  size_t n = ignored_keypoint_cells (t, det, SIDE);
   g_free (input);
   dd_targets_free (t);
   dd_train_set_free (s);
