@@ -361,7 +361,7 @@ start_or_resume (run *r, GError **error)
   if (!same_run (json_node_get_object (saved), json_node_get_object (now),
           r->o->extra && !r->o->stream, r->config, error))
     return -1;
-  if (dd_detector_load_weights (r->det, r->checkpoint, err, sizeof err)) {
+  if (dd_checkpoint_resume (r->det->net, r->checkpoint, err, sizeof err)) {
     set_error (error, DD_MODEL_ERROR_RESUME, "cannot resume: %s", err);
     return -1;
   }

@@ -282,8 +282,23 @@ dd_checkpoint_read_step (const char *path, int64_t *step, char *err, size_t err_
   return status;
 }
 
-int
-dd_checkpoint_load (dd_net *net, const char *path, char *err, size_t err_len)
+/* A training run continues only from the whole of its state: weights
+ * alone (a model's, as a run leaves at its end) would restart the momentum
+ * at zero, and a missing step the learning-rate schedule at its start. */
+static int
+check_resumable (const dd_safetensors *st, const plan *p, char *err, size_t err_len)
+{
+  if (p->n_state == 0)
+    return fail (err, err_len, st->path, "has no optimizer state: it holds weights "
+                 "only (a model's), not a training checkpoint to resume");
+  if (!dd_safetensors_meta (st, "step"))
+    return fail (err, err_len, st->path, "has no optimizer step in its __metadata__: "
+                 "not a training checkpoint to resume");
+  return 0;
+}
+
+static int
+load (dd_net *net, const char *path, int resume, char *err, size_t err_len)
 {
   if (!net->param_arena)
     return fail (err, err_len, path, "set network '%s' up before loading a checkpoint into it",
@@ -305,6 +320,8 @@ dd_checkpoint_load (dd_net *net, const char *path, char *err, size_t err_len)
     status = place (net, st, &st->tensors[i], &p, err, err_len);
   if (status == 0)
     status = check_complete (net, st, &p, err, err_len);
+  if (status == 0 && resume)
+    status = check_resumable (st, &p, err, err_len);
   if (status == 0)
     status = parse_step (st, &step, err, err_len);
   if (status == 0)
@@ -315,4 +332,16 @@ dd_checkpoint_load (dd_net *net, const char *path, char *err, size_t err_len)
   free (p.batches);
   dd_safetensors_free (st);
   return status;
+}
+
+int
+dd_checkpoint_load (dd_net *net, const char *path, char *err, size_t err_len)
+{
+  return load (net, path, 0, err, err_len);
+}
+
+int
+dd_checkpoint_resume (dd_net *net, const char *path, char *err, size_t err_len)
+{
+  return load (net, path, 1, err, err_len);
 }

@@ -23,6 +23,11 @@ int dd_checkpoint_save (dd_net *net, const char *path, char *err, size_t err_len
  * fault dd_safetensors_read finds. */
 int dd_checkpoint_load (dd_net *net, const char *path, char *err, size_t err_len);
 
+/* dd_checkpoint_load for a training run that goes on: the file must also
+ * hold the optimizer tensors and the step, else the run would not continue
+ * as it was (weights alone are refused with that said). */
+int dd_checkpoint_resume (dd_net *net, const char *path, char *err, size_t err_len);
+
 /* The optimizer step a checkpoint was saved at (0 when its __metadata__
  * has none), without a network to load it into: where a run stands. */
 int dd_checkpoint_read_step (const char *path, int64_t *step, char *err, size_t err_len);

@@ -251,6 +251,19 @@ test_other_run_refused (void)
   options (&o, data, out);
   o.stop_after = 3;
   expect_failure (&o, DD_MODEL_ERROR_RESUME, "past the stop asked for at 3");
+  /* A model's weights where the checkpoint was (copied to go on training)
+   * have no momentum: the run would not continue as it was. */
+  g_autofree char *finished = run_dir ("finished");
+  options (&o, data, finished);
+  o.iterations = 5;
+  train_ok (&o);
+  g_autofree char *weights = g_build_filename (finished, DD_MODEL_WEIGHTS, NULL);
+  g_autofree char *model_json = g_build_filename (finished, DD_MODEL_JSON, NULL);
+  g_autofree char *finished_checkpoint = g_build_filename (finished, DD_TRAIN_CHECKPOINT,
+      NULL);
+  g_assert_cmpint (g_rename (weights, finished_checkpoint), ==, 0);
+  g_assert_cmpint (g_remove (model_json), ==, 0);
+  expect_failure (&o, DD_MODEL_ERROR_RESUME, "has no optimizer state");
   /* A train.json emptied (a full disk) is not a run's either. */
   g_autofree char *config = g_build_filename (out, DD_TRAIN_CONFIG, NULL);
   g_assert_true (g_file_set_contents (config, "", 0, NULL));
