@@ -7,6 +7,7 @@
 
 #include "chart.h"
 #include "commands.h"
+#include "distill_report.h"
 #include "plot_curves.h"
 #include "results_check.h"
 

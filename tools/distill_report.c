@@ -54,6 +54,14 @@ add_round (JsonArray *rows, JsonObject *spec, JsonObject *round)
   }
 }
 
+JsonObject *
+dd_results_first_round (JsonObject *results)
+{
+  JsonArray *rounds = json_object_get_array_member (results, "rounds");
+  return json_array_get_length (rounds) ? json_array_get_object_element (rounds, 0)
+      : NULL;
+}
+
 JsonNode *
 dd_distill_table (JsonObject *results)
 {
@@ -154,8 +162,7 @@ dd_distill_table_text (JsonObject *results)
     g_string_append (s, "\n");
   }
   JsonArray *rounds = json_object_get_array_member (results, "rounds");
-  JsonObject *first = json_array_get_length (rounds) > 0
-      ? json_array_get_object_element (rounds, 0) : NULL;
+  JsonObject *first = dd_results_first_round (results);
   JsonObject *student = first
       ? scores_of (json_object_get_object_member (first, "student")) : NULL;
   JsonObject *teacher = first

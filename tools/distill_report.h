@@ -7,6 +7,9 @@
 
 #include <json-glib/json-glib.h>
 
+/* Round 1 of a results object, NULL when it has none. */
+JsonObject *dd_results_first_round (JsonObject *results);
+
 /* The rows, from a results object without "table": [{"name", "keypoints":
  * {...}, "boxes": {...}}]. */
 JsonNode *dd_distill_table (JsonObject *results);

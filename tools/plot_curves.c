@@ -1,12 +1,6 @@
 #include "plot_curves.h"
 
-JsonObject *
-dd_results_first_round (JsonObject *res)
-{
-  JsonArray *rounds = json_object_get_array_member (res, "rounds");
-  return json_array_get_length (rounds) ? json_array_get_object_element (rounds, 0)
-      : NULL;
-}
+#include "distill_report.h"
 
 static void
 curve_free (dd_plot_curve *c)

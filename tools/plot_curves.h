@@ -15,9 +15,6 @@ typedef struct dd_plot_curve {
   JsonObject *model;            /* the run's entry: "run", "curve", ... */
 } dd_plot_curve;
 
-/* Round 1 of a results object, NULL when it has none. */
-JsonObject *dd_results_first_round (JsonObject *res);
-
 /* The curves of `results` (JsonObject *, each checked by dd_results_check)
  * as dd_plot_curve *; the array frees them. The models are the results'
  * own: keep the results while the curves are used. */
