@@ -290,6 +290,23 @@ describe_run (run *r, GError **error)
   return node;
 }
 
+/* Whether `saved` has `member` as `now` has it; else the error names it. */
+static gboolean
+same_member (JsonObject *saved, JsonObject *now, const char *member, const char *config,
+    GError **error)
+{
+  JsonNode *a = json_object_get_member (saved, member);
+  JsonNode *b = json_object_get_member (now, member);
+  if (a && json_node_equal (a, b))
+    return TRUE;
+  g_autofree char *was = a ? json_to_string (a, FALSE) : g_strdup ("(missing)");
+  g_autofree char *is = json_to_string (b, FALSE);
+  return set_error (error, DD_MODEL_ERROR_RESUME,
+      "%s belongs to another run: its %s is %s, this one's %s. A run resumes only "
+      "with the same network, data and options; start a new run in another folder",
+      config, member, was, is);
+}
+
 /* Names the first member that makes `saved` another run than `now`.
  * automatic_keypoints is compared only for a file mixed in with --extra,
  * whose runs from before the member was written trained them as absent;
@@ -300,23 +317,13 @@ same_run (JsonObject *saved, JsonObject *now, gboolean extra_file, const char *c
 {
   static const char *const compared[] = {
     "network_sha256", "data_sha256", "extra_sha256", "ratio", "rho", "iterations",
-    "batch", "lr", "lr_drops", "height", "width", "seed", "automatic_keypoints",
+    "batch", "lr", "lr_drops", "height", "width", "seed",
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (compared); i++) {
-    if (strcmp (compared[i], "automatic_keypoints") == 0 && !extra_file)
-      continue;
-    JsonNode *a = json_object_get_member (saved, compared[i]);
-    JsonNode *b = json_object_get_member (now, compared[i]);
-    if (!a || !json_node_equal (a, b)) {
-      g_autofree char *was = a ? json_to_string (a, FALSE) : g_strdup ("(missing)");
-      g_autofree char *is = json_to_string (b, FALSE);
-      return set_error (error, DD_MODEL_ERROR_RESUME,
-          "%s belongs to another run: its %s is %s, this one's %s. A run resumes only "
-          "with the same network, data and options; start a new run in another folder",
-          config, compared[i], was, is);
-    }
-  }
-  return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (compared); i++)
+    if (!same_member (saved, now, compared[i], config, error))
+      return FALSE;
+  return !extra_file
+      || same_member (saved, now, "automatic_keypoints", config, error);
 }
 
 static gboolean
