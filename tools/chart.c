@@ -121,6 +121,14 @@ tick_step (double range)
   return raw / p < 1.5 ? p : raw / p < 3.5 ? 2 * p : raw / p < 7.5 ? 5 * p : 10 * p;
 }
 
+/* Points with no value (NaN: a score with no truth), or at or below zero
+ * on a log axis, are left out of the range and the drawing. */
+static gboolean
+drawable (gboolean log_x, double x, double y)
+{
+  return isfinite (x) && isfinite (y) && !(log_x && x <= 0);
+}
+
 static void
 data_range (const dd_chart *c, frame *f)
 {
@@ -129,7 +137,7 @@ data_range (const dd_chart *c, frame *f)
   for (guint i = 0; i < c->series->len; i++) {
     const series *s = g_ptr_array_index (c->series, i);
     for (int j = 0; j < s->n; j++) {
-      if (!isfinite (s->x[j]) || !isfinite (s->y[j]) || (c->log_x && s->x[j] <= 0))
+      if (!drawable (c->log_x, s->x[j], s->y[j]))
         continue;
       f->x0 = MIN (f->x0, s->x[j]);
       f->x1 = MAX (f->x1, s->x[j]);
@@ -232,7 +240,7 @@ draw_series (cairo_t *cr, const series *s, const double *rgb, const frame *f)
   cairo_set_line_width (cr, 2);
   gboolean open = FALSE;
   for (int j = 0; j < s->n && s->lines; j++) {
-    if (!isfinite (s->y[j]))
+    if (!drawable (f->log_x, s->x[j], s->y[j]))
       continue;
     if (open)
       cairo_line_to (cr, fx (f, s->x[j]), fy (f, s->y[j]));
@@ -242,7 +250,7 @@ draw_series (cairo_t *cr, const series *s, const double *rgb, const frame *f)
   }
   cairo_stroke (cr);
   for (int j = 0; j < s->n; j++) {
-    if (!isfinite (s->y[j]))
+    if (!drawable (f->log_x, s->x[j], s->y[j]))
       continue;
     cairo_arc (cr, fx (f, s->x[j]), fy (f, s->y[j]), s->lines ? 3 : 5, 0, 2 * G_PI);
     cairo_fill (cr);

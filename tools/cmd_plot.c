@@ -26,12 +26,12 @@ static const char summary[] =
     "\n"
     "Exit status: 0 done, 1 failure (reported), 2 bad usage.";
 
+/* A model's AP in percent; NaN, which the chart leaves out, where there was
+ * no truth. */
 static double
 score (JsonObject *model, const char *kind)
 {
-  JsonObject *s = json_object_get_object_member (model, "scores");
-  return 100 * json_object_get_double_member (json_object_get_object_member (s, kind),
-      "AP");
+  return dd_ap_percent (json_object_get_object_member (model, "scores"), kind);
 }
 
 static void

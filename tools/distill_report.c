@@ -1,5 +1,6 @@
 #include "distill_report.h"
 
+#include <math.h>
 #include <string.h>
 
 static void
@@ -89,19 +90,35 @@ cell (GString *s, JsonObject *scores, const char *name)
     g_string_append_printf (s, " %6.1f", 100 * v);
 }
 
-static double
-ap (JsonObject *row, const char *kind)
+double
+dd_ap_percent (JsonObject *scores, const char *kind)
 {
-  return json_object_get_double_member (json_object_get_object_member (row, kind), "AP");
+  double ap = json_object_get_double_member (json_object_get_object_member (scores, kind),
+      "AP");
+  return ap < 0 ? NAN : 100 * ap;
+}
+
+/* "+1.2 keypoint AP", or "- keypoint AP" where either side had no truth. */
+static void
+append_difference (GString *s, JsonObject *scores, JsonObject *other, const char *kind,
+    const char *what)
+{
+  double d = dd_ap_percent (scores, kind) - dd_ap_percent (other, kind);
+  if (isnan (d))
+    g_string_append_printf (s, "- %s", what);
+  else
+    g_string_append_printf (s, "%+.1f %s", d, what);
 }
 
 /* Scores (as rows: "keypoints" and "boxes") minus scores, AP in points. */
 static void
 difference_line (GString *s, JsonObject *student, const char *name, JsonObject *other)
 {
-  g_string_append_printf (s, "student - %s: %+.1f keypoint AP, %+.1f box AP\n", name,
-      100 * (ap (student, "keypoints") - ap (other, "keypoints")),
-      100 * (ap (student, "boxes") - ap (other, "boxes")));
+  g_string_append_printf (s, "student - %s: ", name);
+  append_difference (s, student, other, "keypoints", "keypoint AP");
+  g_string_append (s, ", ");
+  append_difference (s, student, other, "boxes", "box AP");
+  g_string_append (s, "\n");
 }
 
 static void
@@ -120,8 +137,8 @@ labels_line (GString *s, JsonObject *round)
      * unlabelled), which OKS scores as misses: this is the labels as the
      * student sees them, below the kept keypoints' own precision. */
     g_string_append_printf (s, "; against the truth: keypoint AP %.1f (dropped "
-        "keypoints as misses), box AP %.1f", 100 * ap (t, "keypoints"),
-        100 * ap (t, "boxes"));
+        "keypoints as misses), box AP %.1f", dd_ap_percent (t, "keypoints"),
+        dd_ap_percent (t, "boxes"));
   }
   g_string_append (s, "\n");
 }

@@ -10,6 +10,11 @@
 /* Round 1 of a results object, NULL when it has none. */
 JsonObject *dd_results_first_round (JsonObject *results);
 
+/* A scores object's AP of one kind ("keypoints" or "boxes") in percent; NaN
+ * where COCO wrote -1: the evaluated images had no truth of that kind, so
+ * there is no score to draw or subtract. */
+double dd_ap_percent (JsonObject *scores, const char *kind);
+
 /* The rows, from a results object without "table": [{"name", "keypoints":
  * {...}, "boxes": {...}}]. */
 JsonNode *dd_distill_table (JsonObject *results);

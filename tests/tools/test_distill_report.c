@@ -47,9 +47,34 @@ test_differences_named (void)
   g_object_unref (parser);
 }
 
+/* COCO's -1 (no truth of that kind in the images) is no score: the
+ * difference is "-", not 101 points, and a plot leaves the point out. */
+static void
+test_no_truth_is_no_score (void)
+{
+  JsonParser *parser = json_parser_new ();
+  CHECK (json_parser_load_from_data (parser, results_json, -1, NULL));
+  JsonObject *results = json_node_get_object (json_parser_get_root (parser));
+  JsonObject *round = dd_results_first_round (results);
+  JsonObject *scores = json_object_get_object_member (json_object_get_object_member (
+          round, "student"), "scores");
+  json_object_set_double_member (json_object_get_object_member (scores, "boxes"), "AP",
+      -1);
+  CHECK (isnan (dd_ap_percent (scores, "boxes")));
+  CHECK_CLOSE (dd_ap_percent (scores, "keypoints"), 30, 1e-9, 0);
+  json_object_set_member (results, "table", dd_distill_table (results));
+  char *text = dd_distill_table_text (results);
+  CHECK (strstr (text, "\nstudent - teacher: -1.0 keypoint AP, - box AP\n"));
+  if (check_failures)
+    fprintf (stderr, "%s", text);
+  g_free (text);
+  g_object_unref (parser);
+}
+
 int
 main (void)
 {
   RUN_TEST (test_differences_named);
+  RUN_TEST (test_no_truth_is_no_score);
   return check_exit_status ();
 }
