@@ -1,5 +1,7 @@
 #include "results_check.h"
 
+#include <math.h>
+
 static gboolean
 fault (GError **error, const char *file, const char *where, const char *need)
 {
@@ -35,6 +37,17 @@ is_number (JsonNode *n, gboolean whole)
     return FALSE;
   GType t = json_node_get_value_type (n);
   return t == G_TYPE_INT64 || (!whole && t == G_TYPE_DOUBLE);
+}
+
+/* A number strictly between lo and hi: a rho or a share that a log axis
+ * can place. */
+static gboolean
+is_between (JsonNode *n, double lo, double hi)
+{
+  if (!is_number (n, FALSE))
+    return FALSE;
+  double v = json_node_get_double (n);
+  return v > lo && v < hi;
 }
 
 /* A model's "scores": keypoint and box AP. */
@@ -112,23 +125,27 @@ check_round (JsonObject *round, const char *file, const char *at, GError **error
     JsonObject *s = element_object (sweep, i);
     if (!check_run (s, file, s_at, error))
       return FALSE;
-    if (!is_number (member (s, "rho"), FALSE))
-      return fault (error, file, rho_at, "a number");
+    if (!is_between (member (s, "rho"), 0, INFINITY))
+      return fault (error, file, rho_at, "a number above 0");
   }
   return TRUE;
 }
 
-/* The main student's share of automatic images, for AP against rho. */
+/* The main student's share of automatic images, for AP against rho: its
+ * rho, or when that is 0 or absent its manual share (0.6 unless given). */
 static gboolean
 check_spec (JsonObject *res, const char *file, GError **error)
 {
   JsonObject *student = object_at (object_at (res, "spec"), "student");
   if (!student)
     return fault (error, file, "spec.student", "an object");
-  if (member (student, "ratio") && !is_number (member (student, "ratio"), FALSE))
-    return fault (error, file, "spec.student.ratio", "a number");
-  if (member (student, "rho") && !is_number (member (student, "rho"), FALSE))
-    return fault (error, file, "spec.student.rho", "a number");
+  JsonNode *rho = member (student, "rho");
+  if (rho && !(is_number (rho, FALSE) && json_node_get_double (rho) >= 0))
+    return fault (error, file, "spec.student.rho", "a number, 0 or above");
+  JsonNode *ratio = member (student, "ratio");
+  gboolean by_rho = rho && json_node_get_double (rho) > 0;
+  if (ratio && !by_rho && !is_between (ratio, 0, 1))
+    return fault (error, file, "spec.student.ratio", "a number between 0 and 1");
   return TRUE;
 }
 
