@@ -24,6 +24,18 @@ static const double palette[][3] = {
   { 0.89, 0.47, 0.76 }, { 0.50, 0.50, 0.50 },
 };
 
+/* Series past the palette's eight take its colours again with another line
+ * (solid, dashed, dotted), so no two of 24 look alike. */
+static void
+set_style (cairo_t *cr, guint i)
+{
+  static const double dashes[][2] = { { 0, 0 }, { 8, 4 }, { 2, 3 } };
+  const double *rgb = palette[i % G_N_ELEMENTS (palette)];
+  const double *dash = dashes[(i / G_N_ELEMENTS (palette)) % G_N_ELEMENTS (dashes)];
+  cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+  cairo_set_dash (cr, dash, dash[0] > 0 ? 2 : 0, 0);
+}
+
 static void
 series_free (gpointer p)
 {
@@ -121,6 +133,15 @@ tick_step (double range)
   return raw / p < 1.5 ? p : raw / p < 3.5 ? 2 * p : raw / p < 7.5 ? 5 * p : 10 * p;
 }
 
+/* The legend's box, from the plot's top edge, in pixels. */
+#define LEGEND_LINE 17.0
+
+static double
+legend_height (const dd_chart *c)
+{
+  return c->series->len ? 4 + LEGEND_LINE * c->series->len + 6 + 4 : 0;
+}
+
 /* Points with no value (NaN: a score with no truth), or at or below zero
  * on a log axis, are left out of the range and the drawing. */
 static gboolean
@@ -156,8 +177,11 @@ data_range (const dd_chart *c, frame *f)
   }
   double ypad = MAX ((f->y1 - f->y0) * 0.1, 0.5);
   f->y0 = MAX (0, f->y0 - ypad);
-  /* Room above the data for the legend's lines. */
-  f->y1 += ypad + (f->y1 - f->y0) * 0.08 * c->series->len;
+  f->y1 += ypad;
+  /* Room above the data for the legend: its share of the plot's height,
+   * at most three quarters (past some 20 series it covers data). */
+  double share = MIN (legend_height (c) / (f->bottom - f->top), 0.75);
+  f->y1 += (f->y1 - f->y0) * share / (1 - share);
   if (c->log_x) {
     f->x0 /= 1.5;
     f->x1 *= 1.5;
@@ -234,9 +258,9 @@ draw_axes (cairo_t *cr, const dd_chart *c, const frame *f)
 }
 
 static void
-draw_series (cairo_t *cr, const series *s, const double *rgb, const frame *f)
+draw_series (cairo_t *cr, const series *s, guint i, const frame *f)
 {
-  cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+  set_style (cr, i);
   cairo_set_line_width (cr, 2);
   gboolean open = FALSE;
   for (int j = 0; j < s->n && s->lines; j++) {
@@ -249,6 +273,7 @@ draw_series (cairo_t *cr, const series *s, const double *rgb, const frame *f)
     open = TRUE;
   }
   cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
   for (int j = 0; j < s->n; j++) {
     if (!drawable (f->log_x, s->x[j], s->y[j]))
       continue;
@@ -270,7 +295,8 @@ draw_legend (cairo_t *cr, const dd_chart *c, const frame *f)
     widest = MAX (widest, e.width);
   }
   if (c->series->len) {
-    cairo_rectangle (cr, f->left + 4, f->top + 4, widest + 34, 17.0 * c->series->len + 6);
+    cairo_rectangle (cr, f->left + 4, f->top + 4, widest + 40,
+        LEGEND_LINE * c->series->len + 6);
     cairo_set_source_rgba (cr, 1, 1, 1, 0.85);
     cairo_fill_preserve (cr);
     cairo_set_source_rgba (cr, 0, 0, 0, 0.3);
@@ -278,14 +304,21 @@ draw_legend (cairo_t *cr, const dd_chart *c, const frame *f)
     cairo_stroke (cr);
   }
   double y = f->top + 16;
-  for (guint i = 0; i < c->series->len; i++, y += 17) {
+  for (guint i = 0; i < c->series->len; i++, y += LEGEND_LINE) {
     const series *s = g_ptr_array_index (c->series, i);
-    const double *rgb = palette[i % G_N_ELEMENTS (palette)];
-    cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-    cairo_rectangle (cr, f->left + 10, y - 9, 14, 10);
+    /* A piece of the series' line with its marker, or the marker alone. */
+    set_style (cr, i);
+    cairo_set_line_width (cr, 2);
+    if (s->lines) {
+      cairo_move_to (cr, f->left + 10, y - 4);
+      cairo_line_to (cr, f->left + 30, y - 4);
+      cairo_stroke (cr);
+    }
+    cairo_set_dash (cr, NULL, 0, 0);
+    cairo_arc (cr, f->left + 20, y - 4, s->lines ? 3 : 5, 0, 2 * G_PI);
     cairo_fill (cr);
     cairo_set_source_rgb (cr, 0, 0, 0);
-    text (cr, f->left + 30, y - 4, s->name, 0.0, 0.5);
+    text (cr, f->left + 36, y - 4, s->name, 0.0, 0.5);
   }
 }
 
@@ -316,8 +349,7 @@ dd_chart_save (const dd_chart *c, const char *path, int width, int height,
     cairo_set_dash (cr, NULL, 0, 0);
   }
   for (guint i = 0; i < c->series->len; i++)
-    draw_series (cr, g_ptr_array_index (c->series, i),
-        palette[i % G_N_ELEMENTS (palette)], &f);
+    draw_series (cr, g_ptr_array_index (c->series, i), i, &f);
   cairo_reset_clip (cr);
   draw_legend (cr, c, &f);
   cairo_destroy (cr);
