@@ -20,7 +20,11 @@
  * frames before it reached, counted both in the segment that carried them
  * and in their video's first segment, since a consumer that seeks may keep
  * its seeks' segments to itself (ddsampler does) and go on placing frames
- * in the first one. EOS follows the last video, unless `watch` is set:
+ * in the first one. A flushing seek starts running time again at 0
+ * (unless it says its flushes stay with its sender,
+ * DD_CORPUS_FLUSH_KEPT_FIELD), and the seek's segment counts as its
+ * video's first. EOS follows the last
+ * video, unless `watch` is set:
  * then the source keeps looking at the location every
  * `poll-interval` milliseconds and plays videos as they land (once a new
  * file's size and time have not changed for one interval, so a file being
@@ -481,7 +485,8 @@ push_sample (DdCorpusSrc *self, GstSample *sample)
     gst_event_set_seqnum (ev, self->segment_seqnum);
     gst_pad_push_event (self->srcpad, ev);
     self->need_segment = FALSE;
-    if (first)
+    /* Once a video: tags outlive a flush. */
+    if (first && self->file_frames == 0)
       push_duration_tag (self);
   }
   buf = gst_buffer_make_writable (buf);
@@ -566,6 +571,16 @@ dd_corpus_src_loop (gpointer user)
 
 /* ---- Seeking and other upstream requests --------------------------------- */
 
+/* Whether a flushing seek starts running time again at 0 downstream: its
+ * flushes reach the sinks, unless the seeker keeps them to itself. */
+static gboolean
+flush_restarts_time (GstEvent *seek)
+{
+  gboolean kept = FALSE;
+  return !gst_structure_get_boolean (gst_event_get_structure (seek),
+      DD_CORPUS_FLUSH_KEPT_FIELD, &kept) || !kept;
+}
+
 /* Seeks in the current video. A flushing seek flushes downstream and stops
  * the streaming thread first (it may be the thread asking: a consumer that
  * seeks from its chain function); either way the stream lock keeps the
@@ -623,6 +638,13 @@ handle_seek (DdCorpusSrc *self, GstEvent *event)
     gst_event_set_seqnum (fs, seqnum);
     gst_pad_push_event (self->srcpad, fs);
     self->running_end = 0;
+    if (flush_restarts_time (event)) {
+      /* The videos before count no more, and the segment after the seek
+       * is this video's first: the next video follows what this one
+       * reaches from here. */
+      self->videos_end = 0;
+      self->have_file_segment = FALSE;
+    }
     g_atomic_int_set (&self->flushing, 0);
     gst_pad_start_task (self->srcpad, dd_corpus_src_loop, self, NULL);
   }

@@ -29,6 +29,12 @@ GstEvent *dd_corpus_next_file_event_new (const gchar *uri);
  * first segment, in order with its frames. */
 #define DD_CORPUS_URI_FIELD "dd-corpus-uri"
 
+/* A boolean field of a flushing seek whose sender keeps the flushes to
+ * itself (ddsampler): running time downstream goes on rather than
+ * starting again at 0, so ddcorpussrc keeps the next video after all the
+ * frames that went before. */
+#define DD_CORPUS_FLUSH_KEPT_FIELD "dd-corpus-flush-kept"
+
 /* A custom query for a video's corpus key (its name inside the corpus,
  * corpus_list.h), the video named by DD_CORPUS_URI_FIELD; the answer is
  * the string field "key". A key does not depend on where the corpus is

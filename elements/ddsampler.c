@@ -164,7 +164,10 @@ send_seek (DdSampler *self, GstClockTime target, GstSeekFlags flags)
   GstEvent *seek = gst_event_new_seek (1.0, GST_FORMAT_TIME,
       GST_SEEK_FLAG_FLUSH | flags, GST_SEEK_TYPE_SET, (gint64) target,
       GST_SEEK_TYPE_NONE, -1);
-  name_video (self, gst_event_writable_structure (seek));
+  GstStructure *s = gst_event_writable_structure (seek);
+  name_video (self, s);
+  /* Its flushes stop here (dd_sampler_sink_event): downstream's running time goes on. */
+  gst_structure_set (s, DD_CORPUS_FLUSH_KEPT_FIELD, G_TYPE_BOOLEAN, TRUE, NULL);
   self->seek_seqnum = gst_event_get_seqnum (seek);
   GST_DEBUG_OBJECT (self, "seeking to %" GST_TIME_FORMAT " in %s",
       GST_TIME_ARGS (target), self->uri);

@@ -763,6 +763,46 @@ test_seek (void)
   player_stop (&p);
 }
 
+/* Running time of a sample's buffer in its segment. */
+static GstClockTime
+sample_running_time (GstSample *s)
+{
+  return gst_segment_to_running_time (gst_sample_get_segment (s), GST_FORMAT_TIME,
+      GST_BUFFER_PTS (gst_sample_get_buffer (s)));
+}
+
+/* A flushing seek restarts running time at 0, so the next video follows
+ * where the seek's timeline ends: a.mp4 played from 0.5 s to its end is
+ * 0.5 s of running time, and b.mkv starts there, not at 1 s (where a.mp4
+ * would have ended unseeked: a sink with sync would wait out the gap). */
+static void
+test_seek_then_next_video (void)
+{
+  player p = play (corpus);
+  for (int i = 0; i < 2; i++)
+    gst_sample_unref (gst_app_sink_pull_sample (p.sink));
+  g_assert_true (gst_element_send_event (p.pipeline, gst_event_new_seek (1.0,
+              GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE,
+              GST_SEEK_TYPE_SET, 500 * GST_MSECOND, GST_SEEK_TYPE_NONE, -1)));
+  GstSample *s;
+  GstClockTime last_a = GST_CLOCK_TIME_NONE;
+  g_autofree char *a_uri = NULL;
+  while ((s = gst_app_sink_pull_sample (p.sink))) {
+    const DdFrameMeta *fm = sample_frame (s);
+    if (!a_uri)
+      a_uri = g_strdup (fm->uri);
+    if (g_strcmp0 (fm->uri, a_uri) != 0)
+      break;
+    last_a = sample_running_time (s);
+    gst_sample_unref (s);
+  }
+  g_assert_nonnull (s);
+  g_assert_cmpuint (last_a, ==, 400 * GST_MSECOND);
+  g_assert_cmpuint (sample_running_time (s), ==, 500 * GST_MSECOND);
+  gst_sample_unref (s);
+  player_stop (&p);
+}
+
 /* After each video a "ddcorpussrc-file" message: the frames it gave and
  * whether it played to its end. A video cut short by an EOS request (as
  * gst-launch-1.0 -e sends on Ctrl-C) gets one too. */
@@ -865,6 +905,7 @@ main (int argc, char **argv)
   g_test_add_func ("/corpus/src/watch-outlives-a-lost-folder",
       test_watch_outlives_a_lost_folder);
   g_test_add_func ("/corpus/src/seek", test_seek);
+  g_test_add_func ("/corpus/src/seek-then-next-video", test_seek_then_next_video);
   g_test_add_func ("/corpus/src/next-file", test_next_file);
   int status = g_test_run ();
   fixture_rmdir (corpus);
