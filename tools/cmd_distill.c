@@ -40,8 +40,8 @@ static const char summary[] =
     "With --rounds R the student of each round teaches the next.\n"
     "\n"
     "SPEC is a built-in experiment (test, quick, small-a, small-a-core,\n"
-    "small-a-rho, small-b to small-e: see bench/distill-experiments/) or a spec\n"
-    "file. The benchmark it names is generated into DIR/data/NAME unless --data\n"
+    "small-a-rho, small-a-seed2, small-b to small-e: see\n"
+    "bench/distill-experiments/) or a spec file. The benchmark it names is generated into DIR/data/NAME unless --data\n"
     "gives one. Training runs, labels and snapshots are kept under DIR (runs/,\n"
     "labels/) and named by what they are, so experiments sharing an --out share\n"
     "their common steps, and a run started again resumes where it stopped. The\n"
@@ -305,7 +305,7 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
    * unlabelled keypoints trained otherwise, so they are other runs. */
   g_autofree char *what = g_strdup_printf ("network=%s size=%d seed=%" G_GUINT64_FORMAT
       " labeled=%s automatic=%s iterations=%" G_GINT64_FORMAT " batch=%d lr=%g "
-      "ratio=%g rho=%g%s", x->network, e->size, e->seed, t->labeled,
+      "ratio=%g rho=%g%s", x->network, e->size, t->seed, t->labeled,
       t->automatic ? t->automatic : "-", t->phase.iterations, t->phase.batch,
       t->phase.lr, t->automatic ? t->phase.ratio : 0, t->automatic ? t->phase.rho : 0,
       t->automatic ? " automatic_keypoints=unknown" : "");
@@ -380,7 +380,7 @@ supervised (const experiment *x, dd_training *t, const char *title,
 {
   *t = (dd_training) {
     .title = title, .model = x->e->model, .size = x->e->size, .device = x->device,
-    .seed = x->e->seed, .labeled = labeled_json, .labeled_images = x->data,
+    .seed = phase->seed, .labeled = labeled_json, .labeled_images = x->data,
     .phase = *phase,
   };
 }
@@ -715,8 +715,8 @@ dd_cmd_distill (int argc, char **argv)
   int rounds = 0;
   GOptionEntry entries[] = {
     { "spec", 0, 0, G_OPTION_ARG_FILENAME, &spec_name,
-      "The experiment: test, quick, small-a, small-a-core, small-a-rho, small-b ... "
-      "small-e, or a spec file (required)",
+      "The experiment: test, quick, small-a, small-a-core, small-a-rho, small-a-seed2, "
+      "small-b ... small-e, or a spec file (required)",
       "SPEC" },
     { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds,
       "Rounds of distillation, each student teaching the next (default: the spec's)",

@@ -10,8 +10,8 @@ G_DEFINE_QUARK (dd-experiment-error-quark, dd_experiment_error)
 GResource *dd_experiments_get_resource (void);
 
 const char *const dd_experiment_builtin[] = {
-  "test", "quick", "small-a", "small-a-core", "small-a-rho", "small-b", "small-c",
-  "small-d", "small-e",
+  "test", "quick", "small-a", "small-a-core", "small-a-rho", "small-a-seed2", "small-b",
+  "small-c", "small-d", "small-e",
   NULL
 };
 
@@ -116,25 +116,29 @@ get_object (const reader *r, JsonObject *o, const char *name)
 
 static gboolean
 read_phase (const reader *top, JsonObject *o, const char *name, gboolean student,
-    dd_phase *p)
+    int64_t experiment_seed, dd_phase *p)
 {
   JsonObject *ph = get_object (top, o, name);
   if (!ph)
     return FALSE;
   reader r = { top->source, name, top->error };
-  static const char *const teacher_known[] = { "iterations", "batch", "lr", NULL };
-  static const char *const student_known[] = { "iterations", "batch", "lr", "ratio",
-    "rho", NULL
+  static const char *const teacher_known[] = { "iterations", "batch", "lr", "seed",
+    NULL
   };
-  int64_t batch;
+  static const char *const student_known[] = { "iterations", "batch", "lr", "ratio",
+    "rho", "seed", NULL
+  };
+  int64_t batch, seed;
   if (!check_members (&r, ph, student ? student_known : teacher_known)
       || !get_int (&r, ph, "iterations", NAN, 1, 1e9, &p->iterations)
       || !get_int (&r, ph, "batch", 16, 1, 4096, &batch)
       || !get_number (&r, ph, "lr", 0.02, 1e-8, 10, &p->lr)
       || !get_number (&r, ph, "ratio", 0.6, 0, 1, &p->ratio)
-      || !get_number (&r, ph, "rho", 0, 0, 1e6, &p->rho))
+      || !get_number (&r, ph, "rho", 0, 0, 1e6, &p->rho)
+      || !get_int (&r, ph, "seed", (double) experiment_seed, 0, 1e15, &seed))
     return FALSE;
   p->batch = (int) batch;
+  p->seed = (uint64_t) seed;
   if (student && p->rho == 0 && !(p->ratio > 0 && p->ratio < 1))
     return fail (&r, "ratio", "%g: the manual share must be strictly between 0 and 1",
         p->ratio);
@@ -218,8 +222,8 @@ read_experiment (dd_experiment *e, JsonObject *o, GError **error)
       || !get_string (&r, o, "unlabeled", NULL, &e->unlabeled)
       || !get_string (&r, o, "val", NULL, &e->val)
       || !get_int (&r, o, "video_frames", 1, 0, 1e6, &video_frames)
-      || !read_phase (&r, o, "teacher", FALSE, &e->teacher)
-      || !read_phase (&r, o, "student", TRUE, &e->student)
+      || !read_phase (&r, o, "teacher", FALSE, seed, &e->teacher)
+      || !read_phase (&r, o, "student", TRUE, seed, &e->student)
       || !get_string (&r, o, "transforms", "factors=0.75,1.25,flip", &e->transforms)
       || !get_string (&r, o, "ensemble", "boxes=identity,keypoints=average",
           &e->ensemble)

@@ -12,9 +12,13 @@
  *       automatic labels are measured against; a video split's frames are
  *       sampled first, "video_frames" per clip, 0: all),
  *     "val": the split every model is evaluated on,
- *     "teacher": { "iterations", "batch", "lr" }: supervised training,
- *     "student": { "iterations", "batch", "lr", "ratio" or "rho" }:
- *       training on the union, from the initial weights,
+ *     "teacher": { "iterations", "batch", "lr", "seed" }: supervised
+ *       training,
+ *     "student": { "iterations", "batch", "lr", "ratio" or "rho", "seed" }:
+ *       training on the union, from the initial weights; a phase's "seed"
+ *       (default: the experiment's) seeds its runs and the baselines on its
+ *       schedule, so another student seed trains the student and its
+ *       supervised twin again on the same teacher's labels,
  *     "transforms": the teacher's test-time transforms (distill/tta_spec.h,
  *       relative to the model's input: tta_predictor.h),
  *     "ensemble": the rules (distill/ensemble.h's key=value list),
@@ -43,6 +47,7 @@ typedef struct dd_phase {
   double lr;
   double ratio;                 /* student: manual share of a minibatch */
   double rho;                   /* student: > 0, manual : automatic = 1 : rho */
+  uint64_t seed;                /* of the weights, mixing and augmentation */
 } dd_phase;
 
 typedef struct dd_baseline {

@@ -114,6 +114,30 @@ test_small_a_parts_share_its_runs (void)
   json_node_unref (core);
 }
 
+/* small-a-seed2 retrains the rho 1 student and its supervised twin with
+ * another seed, on small-a's teacher and labels: its teacher's seed is the
+ * experiment's, its student's is its own. */
+static void
+test_student_seed (void)
+{
+  static const char *const student_and_baselines[] = { "student", "baselines", NULL };
+  static const char *const sweep_student_and_baselines[] = { "rho_sweep", "student",
+    "baselines", NULL
+  };
+  CHECK (same (spec_without ("small-a", sweep_student_and_baselines),
+          spec_without ("small-a-seed2", student_and_baselines)));
+  GError *error = NULL;
+  dd_experiment *e = dd_experiment_load ("small-a-seed2", &error);
+  CHECK (e != NULL);
+  if (!e) {
+    g_error_free (error);
+    return;
+  }
+  CHECK (e->seed == 1 && e->teacher.seed == 1 && e->student.seed == 2);
+  CHECK (e->student.rho == 1);
+  dd_experiment_free (e);
+}
+
 /* More curve points than iterations would put one at iteration 0. */
 static void
 test_curve_points_within_iterations (void)
@@ -140,6 +164,7 @@ main (void)
   RUN_TEST (test_every_builtin_loads);
   RUN_TEST (test_every_resource_listed);
   RUN_TEST (test_small_a_parts_share_its_runs);
+  RUN_TEST (test_student_seed);
   RUN_TEST (test_curve_points_within_iterations);
   return check_exit_status ();
 }
