@@ -112,8 +112,11 @@ struct _DdEnsemble {
   gchar *rules;
   guint64 frames_ensembled, frames_incomplete;
 
-  /* In the aggregation thread. */
+  /* Set on request and cleared on release (application threads), read
+   * in the aggregation thread: under the object lock. */
   GstAggregatorPad *frame_pad;
+
+  /* In the aggregation thread. */
   GHashTable *pending;          /* key -> pending_frame */
   GHashTable *pads;             /* GstPad -> pad_state */
   guint64 next_seq;
@@ -196,30 +199,49 @@ dd_ensemble_create_new_pad (GstAggregator *agg, GstPadTemplate *templ,
     return GST_AGGREGATOR_CLASS (parent_class)->create_new_pad (agg, templ,
         req_name, caps);
   }
-  if (self->frame_pad) {
+  GstAggregatorPad *pad = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name", "frame",
+      "direction", GST_PAD_SINK, "template", templ, NULL);
+  GST_OBJECT_LOCK (self);
+  gboolean taken = self->frame_pad != NULL;
+  if (!taken)
+    self->frame_pad = pad;
+  GST_OBJECT_UNLOCK (self);
+  if (taken) {
     GST_WARNING_OBJECT (self, "there is one frame pad, already requested");
+    gst_object_unref (gst_object_ref_sink (pad));
     return NULL;
   }
-  self->frame_pad = g_object_new (GST_TYPE_AGGREGATOR_PAD, "name", "frame",
-      "direction", GST_PAD_SINK, "template", templ, NULL);
-  return self->frame_pad;
+  return pad;
 }
 
 static void
 dd_ensemble_release_pad (GstElement *element, GstPad *pad)
 {
   DdEnsemble *self = DD_ENSEMBLE (element);
+  GST_OBJECT_LOCK (self);
   if (pad == GST_PAD (self->frame_pad))
     self->frame_pad = NULL;
+  GST_OBJECT_UNLOCK (self);
   GST_ELEMENT_CLASS (parent_class)->release_pad (element, pad);
+}
+
+/* The frame pad, with a reference, or NULL. */
+static GstAggregatorPad *
+frame_pad_ref (DdEnsemble *self)
+{
+  GST_OBJECT_LOCK (self);
+  GstAggregatorPad *pad = self->frame_pad ? gst_object_ref (self->frame_pad) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  return pad;
 }
 
 /* The pad whose buffers go out: the frame pad, else sink_0. */
 static GstPad *
 output_pad (DdEnsemble *self)
 {
-  if (self->frame_pad)
-    return gst_object_ref (GST_PAD (self->frame_pad));
+  GstAggregatorPad *frame = frame_pad_ref (self);
+  if (frame)
+    return GST_PAD (frame);
   return gst_element_get_static_pad (GST_ELEMENT (self), "sink_0");
 }
 
@@ -228,7 +250,19 @@ output_pad (DdEnsemble *self)
 static gboolean
 is_pass_pad (DdEnsemble *self, GstPad *pad)
 {
-  return pad != GST_PAD (self->frame_pad);
+  GST_OBJECT_LOCK (self);
+  gboolean pass = pad != GST_PAD (self->frame_pad);
+  GST_OBJECT_UNLOCK (self);
+  return pass;
+}
+
+static gboolean
+has_frame_pad (DdEnsemble *self)
+{
+  GST_OBJECT_LOCK (self);
+  gboolean has = self->frame_pad != NULL;
+  GST_OBJECT_UNLOCK (self);
+  return has;
 }
 
 static void
@@ -407,8 +441,8 @@ state_of (DdEnsemble *self, const pending_frame *f, gboolean timeout,
   GST_OBJECT_LOCK (self);
   for (GList *l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
     GstPad *pad = l->data;
-    gboolean have = is_pass_pad (self, pad)
-        ? g_hash_table_contains (f->passes, pad) : f->frame != NULL;
+    gboolean pass = pad != GST_PAD (self->frame_pad);   /* under the lock */
+    gboolean have = pass ? g_hash_table_contains (f->passes, pad) : f->frame != NULL;
     if (have)
       continue;
     const pad_state *ps = g_hash_table_lookup (self->pads, pad);
@@ -543,7 +577,8 @@ finish_frame (DdEnsemble *self, pending_frame *f, gboolean complete)
     g_hash_table_iter_init (&it, f->passes);
     g_hash_table_iter_next (&it, NULL, (gpointer *) &any);
   }
-  if (identity == NULL || (self->frame_pad && f->frame == NULL)) {
+  gboolean with_frames = has_frame_pad (self);
+  if (identity == NULL || (with_frames && f->frame == NULL)) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED, ("Dropped %s at %"
             GST_TIME_FORMAT ": %s never came", any ? frame_name (any)
             : "a frame", GST_TIME_ARGS (any ? frame_time (any) : 0),
@@ -562,7 +597,7 @@ finish_frame (DdEnsemble *self, pending_frame *f, gboolean complete)
     self->frames_incomplete++;
     GST_OBJECT_UNLOCK (self);
   }
-  if (!self->frame_pad && !identity_on_sink_0 (self, f, identity)) {
+  if (!with_frames && !identity_on_sink_0 (self, f, identity)) {
     GST_ELEMENT_ERROR (self, CORE, PAD, ("The untransformed pass of %s came on "
             "another pad than sink_0, whose caps the output takes",
             frame_name (identity)), ("link the untransformed pass to sink_0, or "

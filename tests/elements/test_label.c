@@ -788,6 +788,11 @@ test_ensemble_pass_limit (void)
     g_ptr_array_add (pads, p);
   }
   g_assert_null (gst_element_request_pad_simple (e, "sink_%u"));
+  /* Once released, the frame pad may be requested again. */
+  gst_element_release_request_pad (e, frame);
+  gst_object_unref (frame);
+  frame = gst_element_request_pad_simple (e, "frame");
+  g_assert_nonnull (frame);
   g_ptr_array_unref (pads);
   gst_object_unref (frame);
   gst_object_unref (e);
