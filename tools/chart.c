@@ -82,14 +82,7 @@ dd_chart_add (dd_chart *c, const char *name, const double *x, const double *y, i
   g_ptr_array_add (c->series, s);
 }
 
-gboolean
-dd_chart_is_empty (const dd_chart *c)
-{
-  for (guint i = 0; i < c->series->len; i++)
-    if (((const series *) g_ptr_array_index (c->series, i))->n > 0)
-      return FALSE;
-  return TRUE;
-}
+
 
 void
 dd_chart_diagonal (dd_chart *c)
@@ -148,6 +141,18 @@ static gboolean
 drawable (gboolean log_x, double x, double y)
 {
   return isfinite (x) && isfinite (y) && !(log_x && x <= 0);
+}
+
+gboolean
+dd_chart_is_empty (const dd_chart *c)
+{
+  for (guint i = 0; i < c->series->len; i++) {
+    const series *s = g_ptr_array_index (c->series, i);
+    for (int j = 0; j < s->n; j++)
+      if (drawable (c->log_x, s->x[j], s->y[j]))
+        return FALSE;
+  }
+  return TRUE;
 }
 
 static void

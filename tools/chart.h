@@ -14,7 +14,8 @@ void dd_chart_free (dd_chart *c);
 /* A series of n points; `lines`: joined in order, else markers only. */
 void dd_chart_add (dd_chart *c, const char *name, const double *x, const double *y,
     int n, gboolean lines);
-/* No series with a point: nothing worth a file. */
+/* No point that can be drawn (none, NaN, or at or below 0 on a log axis):
+ * nothing worth a file. */
 gboolean dd_chart_is_empty (const dd_chart *c);
 /* Draws y = x across the plot (student against teacher). */
 void dd_chart_diagonal (dd_chart *c);

@@ -98,6 +98,17 @@ dd_ap_percent (JsonObject *scores, const char *kind)
   return ap < 0 ? NAN : 100 * ap;
 }
 
+/* "31.4", or "-" where there was no truth. */
+static void
+append_ap (GString *s, JsonObject *scores, const char *kind)
+{
+  double ap = dd_ap_percent (scores, kind);
+  if (isnan (ap))
+    g_string_append (s, "-");
+  else
+    g_string_append_printf (s, "%.1f", ap);
+}
+
 /* "+1.2 keypoint AP", or "- keypoint AP" where either side had no truth. */
 static void
 append_difference (GString *s, JsonObject *scores, JsonObject *other, const char *kind,
@@ -136,9 +147,10 @@ labels_line (GString *s, JsonObject *round)
     /* The keypoints count matching dropped are written at 0, 0 (COCO's
      * unlabelled), which OKS scores as misses: this is the labels as the
      * student sees them, below the kept keypoints' own precision. */
-    g_string_append_printf (s, "; against the truth: keypoint AP %.1f (dropped "
-        "keypoints as misses), box AP %.1f", dd_ap_percent (t, "keypoints"),
-        dd_ap_percent (t, "boxes"));
+    g_string_append (s, "; against the truth: keypoint AP ");
+    append_ap (s, t, "keypoints");
+    g_string_append (s, " (dropped keypoints as misses), box AP ");
+    append_ap (s, t, "boxes");
   }
   g_string_append (s, "\n");
 }

@@ -62,9 +62,17 @@ test_no_truth_is_no_score (void)
       -1);
   CHECK (isnan (dd_ap_percent (scores, "boxes")));
   CHECK_CLOSE (dd_ap_percent (scores, "keypoints"), 30, 1e-9, 0);
+  JsonParser *truth = json_parser_new ();
+  CHECK (json_parser_load_from_data (truth, "{\"keypoints\": {\"AP\": 0.25}, "
+          "\"boxes\": {\"AP\": -1}}", -1, NULL));
+  json_object_set_member (json_object_get_object_member (round, "labels"),
+      "scores_vs_truth", json_node_copy (json_parser_get_root (truth)));
+  g_object_unref (truth);
   json_object_set_member (results, "table", dd_distill_table (results));
   char *text = dd_distill_table_text (results);
   CHECK (strstr (text, "\nstudent - teacher: -1.0 keypoint AP, - box AP\n"));
+  CHECK (strstr (text, "against the truth: keypoint AP 25.0 (dropped keypoints as "
+          "misses), box AP -\n"));
   if (check_failures)
     fprintf (stderr, "%s", text);
   g_free (text);
