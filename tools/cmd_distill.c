@@ -41,11 +41,12 @@ static const char summary[] =
     "\n"
     "SPEC is a built-in experiment (test, quick, small-a, small-a-core,\n"
     "small-a-rho, small-a-seed2, small-b to small-e: see\n"
-    "bench/distill-experiments/) or a spec file. The benchmark it names is generated into DIR/data/NAME unless --data\n"
-    "gives one. Training runs, labels and snapshots are kept under DIR (runs/,\n"
-    "labels/) and named by what they are, so experiments sharing an --out share\n"
-    "their common steps, and a run started again resumes where it stopped. The\n"
-    "results go to DIR/EXPERIMENT/results.json and table.txt.\n"
+    "bench/distill-experiments/) or a spec file. The benchmark it names is\n"
+    "generated into DIR/data/NAME unless --data gives one. Training runs,\n"
+    "labels and snapshots are kept under DIR (runs/, labels/) and named by what\n"
+    "they are, so experiments sharing an --out share their common steps, and a\n"
+    "run started again resumes where it stopped. The results go to\n"
+    "DIR/EXPERIMENT/results.json and table.txt.\n"
     "\n"
     "Exit status: 0 done, 1 failure (reported), 2 bad usage.";
 

@@ -126,6 +126,29 @@ test_student_seed (void)
   };
   CHECK (same (spec_without ("small-a", sweep_student_and_baselines),
           spec_without ("small-a-seed2", student_and_baselines)));
+  /* Its student is small-a's rho 1 student with seed 2... */
+  static const char *const none[] = { NULL };
+  JsonNode *a = spec_without ("small-a", none);
+  JsonNode *seed2 = spec_without ("small-a-seed2", none);
+  JsonObject *rho1 = json_object_get_object_member (json_node_get_object (a), "student");
+  json_object_remove_member (rho1, "ratio");
+  json_object_set_int_member (rho1, "rho", 1);
+  json_object_set_int_member (rho1, "seed", 2);
+  CHECK (json_node_equal (json_object_get_member (json_node_get_object (a), "student"),
+          json_object_get_member (json_node_get_object (seed2), "student")));
+  /* ...and its baseline small-a's on labeled-35 with the student's schedule. */
+  JsonArray *baselines = json_object_get_array_member (json_node_get_object (seed2),
+      "baselines");
+  CHECK (baselines && json_array_get_length (baselines) == 1);
+  if (baselines && json_array_get_length (baselines) == 1) {
+    JsonNode *b = json_node_copy (json_array_get_element (baselines, 0));
+    json_object_set_string_member (json_node_get_object (b), "name",
+        "supervised, labeled-35, student's schedule");
+    CHECK (has_baseline (a, b));
+    json_node_unref (b);
+  }
+  json_node_unref (a);
+  json_node_unref (seed2);
   GError *error = NULL;
   dd_experiment *e = dd_experiment_load ("small-a-seed2", &error);
   CHECK (e != NULL);
