@@ -497,6 +497,8 @@ gather_passes (DdEnsemble *self, pending_frame *f, dd_pass *passes,
   *model = NULL;
   GST_OBJECT_LOCK (self);
   GList *pads = g_list_copy (GST_ELEMENT (self)->sinkpads);
+  for (GList *l = pads; l; l = l->next)
+    gst_object_ref (l->data);
   GST_OBJECT_UNLOCK (self);
   pads = g_list_sort (pads, pad_order);
   gboolean ok = TRUE;
@@ -531,7 +533,7 @@ gather_passes (DdEnsemble *self, pending_frame *f, dd_pass *passes,
     passes[(*n_passes)++] = (dd_pass) { t, dm->detections,
       (int) dm->n_detections, dm->head_maps };
   }
-  g_list_free (pads);
+  g_list_free_full (pads, gst_object_unref);
   return ok;
 }
 
