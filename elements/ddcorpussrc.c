@@ -628,11 +628,13 @@ handle_seek (DdCorpusSrc *self, GstEvent *event)
   g_mutex_unlock (&self->decoder_lock);
   GST_DEBUG_OBJECT (self, "seek to %" GST_TIME_FORMAT " in %s: %s",
       GST_TIME_ARGS (start), self->uri, ok ? "done" : "failed");
-  if (ok) {
+  /* A flush took the segment from downstream even if the seek failed. */
+  if (ok || flush) {
     self->need_segment = TRUE;
     self->segment_seqnum = seqnum;
-    self->after_seek = TRUE;
   }
+  if (ok)
+    self->after_seek = TRUE;
   if (flush) {
     GstEvent *fs = gst_event_new_flush_stop (TRUE);
     gst_event_set_seqnum (fs, seqnum);
