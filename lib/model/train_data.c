@@ -178,6 +178,12 @@ dd_train_set_n_images (const dd_train_set *s)
   return s->ds->images->len;
 }
 
+const char *
+dd_train_set_image_dir (const dd_train_set *s)
+{
+  return s->ds->image_dir;
+}
+
 size_t
 dd_train_set_n_annotations (const dd_train_set *s)
 {

@@ -30,6 +30,8 @@ dd_train_set *dd_train_set_open (const char *json, const char *image_dir,
 void dd_train_set_free (dd_train_set *s);
 
 size_t dd_train_set_n_images (const dd_train_set *s);
+/* The folder its images are read from: the one given, else the JSON's. */
+const char *dd_train_set_image_dir (const dd_train_set *s);
 size_t dd_train_set_n_annotations (const dd_train_set *s);
 
 /* Image `index`, decoded and augmented with `rng`: writes its input

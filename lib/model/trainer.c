@@ -219,6 +219,15 @@ dd_train_file_sha256 (const char *path, GError **error)
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, len);
 }
 
+static void
+add_string_or_null (JsonBuilder *b, const char *value)
+{
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
 /* What the run is. The members after "device" only describe it; the others
  * must match for a resume. */
 static JsonNode *
@@ -241,10 +250,7 @@ describe_run (run *r, GError **error)
   json_builder_set_member_name (b, "data_sha256");
   json_builder_add_string_value (b, data_sha);
   json_builder_set_member_name (b, "extra_sha256");
-  if (extra_sha)
-    json_builder_add_string_value (b, extra_sha);
-  else
-    json_builder_add_null_value (b);
+  add_string_or_null (b, extra_sha);
   json_builder_set_member_name (b, "ratio");
   json_builder_add_double_value (b, mixed && o->rho <= 0.0 ? o->ratio : 0.0);
   json_builder_set_member_name (b, "rho");
@@ -269,10 +275,7 @@ describe_run (run *r, GError **error)
   /* How the teacher's v = 0 keypoints train (train_data.h): runs with
    * --extra from before it was recorded trained them as absent. */
   json_builder_set_member_name (b, "automatic_keypoints");
-  if (mixed)
-    json_builder_add_string_value (b, "unknown");
-  else
-    json_builder_add_null_value (b);
+  add_string_or_null (b, mixed ? "unknown" : NULL);
   json_builder_set_member_name (b, "device");
   json_builder_add_string_value (b, o->device);
   json_builder_set_member_name (b, "model");
@@ -280,10 +283,12 @@ describe_run (run *r, GError **error)
   json_builder_set_member_name (b, "data");
   json_builder_add_string_value (b, o->stream ? data_sha : o->data);
   json_builder_set_member_name (b, "extra");
-  if (o->extra && !o->stream)
-    json_builder_add_string_value (b, o->extra);
-  else
-    json_builder_add_null_value (b);
+  add_string_or_null (b, o->extra && !o->stream ? o->extra : NULL);
+  /* Where the images were read from: the files hashed above name them. */
+  json_builder_set_member_name (b, "images");
+  add_string_or_null (b, r->manual ? dd_train_set_image_dir (r->manual) : NULL);
+  json_builder_set_member_name (b, "extra_images");
+  add_string_or_null (b, r->extra ? dd_train_set_image_dir (r->extra) : NULL);
   json_builder_end_object (b);
   JsonNode *node = json_builder_get_root (b);
   g_object_unref (b);

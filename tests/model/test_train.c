@@ -484,6 +484,14 @@ test_mixed (void)
   g_autofree char *config = g_build_filename (b, DD_TRAIN_CONFIG, NULL);
   g_autofree char *text = NULL;
   g_assert_true (g_file_get_contents (config, &text, NULL, NULL));
+  /* It says where both sets' images were read from (their JSON's folders). */
+  g_autofree char *folder = g_path_get_dirname (data);
+  g_autofree char *images = g_strdup_printf ("\"images\" : \"%s\"", folder);
+  g_autofree char *extra_folder = g_path_get_dirname (extra);
+  g_autofree char *extra_images = g_strdup_printf ("\"extra_images\" : \"%s\"",
+      extra_folder);
+  g_assert_nonnull (strstr (text, images));
+  g_assert_nonnull (strstr (text, extra_images));
   g_autoptr (GRegex) member = g_regex_new ("\\s*\"automatic_keypoints\"[^,]*,", 0, 0,
       NULL);
   g_autofree char *older = g_regex_replace (member, text, -1, 0, "", 0, NULL);
