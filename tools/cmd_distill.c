@@ -306,7 +306,7 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
    * unlabelled keypoints trained otherwise, so they are other runs. */
   g_autofree char *what = g_strdup_printf ("network=%s size=%d seed=%" G_GUINT64_FORMAT
       " labeled=%s automatic=%s iterations=%" G_GINT64_FORMAT " batch=%d lr=%g "
-      "ratio=%g rho=%g%s", x->network, e->size, t->seed, t->labeled,
+      "ratio=%g rho=%g%s", x->network, e->size, t->phase.seed, t->labeled,
       t->automatic ? t->automatic : "-", t->phase.iterations, t->phase.batch,
       t->phase.lr, t->automatic ? t->phase.ratio : 0, t->automatic ? t->phase.rho : 0,
       t->automatic ? " automatic_keypoints=unknown" : "");
@@ -381,7 +381,7 @@ supervised (const experiment *x, dd_training *t, const char *title,
 {
   *t = (dd_training) {
     .title = title, .model = x->e->model, .size = x->e->size, .device = x->device,
-    .seed = phase->seed, .labeled = labeled_json, .labeled_images = x->data,
+    .labeled = labeled_json, .labeled_images = x->data,
     .phase = *phase,
   };
 }

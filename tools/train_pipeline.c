@@ -78,7 +78,7 @@ build (const dd_training *t, GError **error)
     return NULL;
   }
   g_object_set (train, "model", t->model, "size", (guint) t->size, "device", t->device,
-      "seed", (guint64) t->seed, "iterations", (guint64) t->phase.iterations,
+      "seed", (guint64) t->phase.seed, "iterations", (guint64) t->phase.iterations,
       "batch", (guint) t->phase.batch, "learning-rate", t->phase.lr,
       "location", t->out, "stop-after", (guint64) t->stop_after, "data-id", id, NULL);
   if (t->automatic && t->phase.rho > 0)
@@ -87,9 +87,9 @@ build (const dd_training *t, GError **error)
     g_object_set (train, "ratio", t->phase.ratio, NULL);
   /* The streams' orders come from the run's seed, one stream each. */
   if (!add_source (pipeline, train, t->labeled, t->labeled_images, FALSE,
-          t->seed * 2 + 1, error)
+          t->phase.seed * 2 + 1, error)
       || (t->automatic && !add_source (pipeline, train, t->automatic,
-              t->automatic_images, TRUE, t->seed * 2 + 2, error))) {
+              t->automatic_images, TRUE, t->phase.seed * 2 + 2, error))) {
     gst_object_unref (pipeline);
     return NULL;
   }

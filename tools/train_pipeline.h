@@ -20,10 +20,9 @@ typedef struct dd_training {
   const char *model;
   int size;
   const char *device;
-  uint64_t seed;
   const char *labeled, *labeled_images;
   const char *automatic, *automatic_images;     /* NULL: supervised */
-  dd_phase phase;
+  dd_phase phase;               /* its seed seeds the run */
   const char *out;
   int64_t stop_after;           /* > 0: stop there (checkpointed), to go on later */
 } dd_training;
