@@ -82,8 +82,6 @@ dd_chart_add (dd_chart *c, const char *name, const double *x, const double *y, i
   g_ptr_array_add (c->series, s);
 }
 
-
-
 void
 dd_chart_diagonal (dd_chart *c)
 {

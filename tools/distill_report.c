@@ -79,23 +79,29 @@ dd_distill_table (JsonObject *results)
   return json_node_init_array (json_node_alloc (), rows);
 }
 
+/* A score (AP, AP50, ...) in percent; NaN where COCO wrote -1. */
+static double
+percent (JsonObject *scores, const char *name)
+{
+  double v = json_object_get_double_member (scores, name);
+  return v < 0 ? NAN : 100 * v;
+}
+
 /* A score in percent, or "-" where there was no truth. */
 static void
 cell (GString *s, JsonObject *scores, const char *name)
 {
-  double v = json_object_get_double_member (scores, name);
-  if (v < 0)
+  double v = percent (scores, name);
+  if (isnan (v))
     g_string_append_printf (s, " %6s", "-");
   else
-    g_string_append_printf (s, " %6.1f", 100 * v);
+    g_string_append_printf (s, " %6.1f", v);
 }
 
 double
 dd_ap_percent (JsonObject *scores, const char *kind)
 {
-  double ap = json_object_get_double_member (json_object_get_object_member (scores, kind),
-      "AP");
-  return ap < 0 ? NAN : 100 * ap;
+  return percent (json_object_get_object_member (scores, kind), "AP");
 }
 
 /* "31.4", or "-" where there was no truth. */
