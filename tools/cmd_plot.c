@@ -2,13 +2,13 @@
  * from the results of `ddistill distill`. */
 #include <errno.h>
 #include <json-glib/json-glib.h>
-#include <math.h>
 #include <stdio.h>
 
 #include "chart.h"
 #include "commands.h"
 #include "distill_report.h"
 #include "plot_curves.h"
+#include "plot_rho.h"
 #include "results_check.h"
 
 static const char summary[] =
@@ -19,8 +19,8 @@ static const char summary[] =
     "  ap-vs-rho.png           the student's AP against rho, the automatic images\n"
     "                          drawn per manual one (the experiments with a rho\n"
     "                          sweep, and the main student: 6:4 is rho 0.67),\n"
-    "                          the supervised teacher flat; not written when\n"
-    "                          none of them has a sweep;\n"
+    "                          the supervised teacher and each baseline flat;\n"
+    "                          not written when none of them has a sweep;\n"
     "  student-vs-teacher.png  each round's student against its teacher, with\n"
     "                          the diagonal.\n"
     "\n"
@@ -50,60 +50,15 @@ add_curve (dd_chart *c, const dd_plot_curve *curve, const char *kind)
   g_free (y);
 }
 
-/* The main student's rho: its own, or 6:4 and the like as automatic per
- * manual. */
-static double
-main_rho (JsonObject *res)
-{
-  JsonObject *student = json_object_get_object_member (json_object_get_object_member (
-          res, "spec"), "student");
-  double rho = json_object_has_member (student, "rho")
-      ? json_object_get_double_member (student, "rho") : 0;
-  double ratio = json_object_has_member (student, "ratio")
-      ? json_object_get_double_member (student, "ratio") : 0.6;
-  return rho > 0 ? rho : (1 - ratio) / ratio;
-}
-
-static int
-by_x (const void *a, const void *b)
-{
-  const double *p = a, *q = b;
-  return (p[0] > q[0]) - (p[0] < q[0]);
-}
-
+/* The student against rho and its supervised references, each joined. */
 static void
 rho_points (dd_chart *c, JsonObject *res, const char *kind)
 {
-  JsonObject *r = dd_results_first_round (res);
-  if (!r || !json_object_has_member (r, "rho_sweep"))
-    return;
-  const char *exp = json_object_get_string_member (res, "experiment");
-  JsonArray *sweep = json_object_get_array_member (r, "rho_sweep");
-  int n = (int) json_array_get_length (sweep) + 1;
-  double (*xy)[2] = g_malloc (sizeof (double[2]) * (size_t) n);
-  for (int i = 0; i < n - 1; i++) {
-    JsonObject *s = json_array_get_object_element (sweep, (guint) i);
-    xy[i][0] = json_object_get_double_member (s, "rho");
-    xy[i][1] = score (s, kind);
+  g_autoptr (GPtrArray) series = dd_plot_rho_series (res, kind);
+  for (guint i = 0; i < series->len; i++) {
+    const dd_rho_series *s = g_ptr_array_index (series, i);
+    dd_chart_add (c, s->name, s->x, s->y, s->n, TRUE);
   }
-  xy[n - 1][0] = main_rho (res);
-  xy[n - 1][1] = score (json_object_get_object_member (r, "student"), kind);
-  qsort (xy, (size_t) n, sizeof xy[0], by_x);
-  double *x = g_new (double, n), *y = g_new (double, n);
-  for (int i = 0; i < n; i++) {
-    x[i] = xy[i][0];
-    y[i] = xy[i][1];
-  }
-  g_autofree char *name = g_strdup_printf ("%s: student, 1:rho", exp);
-  dd_chart_add (c, name, x, y, n, TRUE);
-  double tx[2] = { x[0], x[n - 1] };
-  double t = score (json_object_get_object_member (r, "teacher"), kind);
-  double ty[2] = { t, t };
-  g_autofree char *tname = g_strdup_printf ("%s: supervised (teacher)", exp);
-  dd_chart_add (c, tname, tx, ty, 2, TRUE);
-  g_free (xy);
-  g_free (x);
-  g_free (y);
 }
 
 static void
