@@ -6,23 +6,23 @@
 #include "commands.h"
 
 int dd_cmd_bench (int argc, char **argv);
-int dd_cmd_demo (int argc, char **argv);
 int dd_cmd_distill (int argc, char **argv);
 int dd_cmd_eval (int argc, char **argv);
 int dd_cmd_label (int argc, char **argv);
 int dd_cmd_plot (int argc, char **argv);
 int dd_cmd_predict (int argc, char **argv);
+int dd_cmd_smoke (int argc, char **argv);
 int dd_cmd_synth (int argc, char **argv);
 int dd_cmd_train (int argc, char **argv);
 
 static const dd_command commands[] = {
   { "bench", "Benchmarks: `bench engine` times inference and training of a network", dd_cmd_bench },
-  { "demo", "Engine smoke run: trains `tiny` a few steps (`make demo` runs `distill --spec quick`)", dd_cmd_demo },
   { "distill", "Data distillation end to end: teacher, automatic labels, student, evaluation", dd_cmd_distill },
   { "eval", "COCO AP/AR of detections against ground truth (boxes or keypoints)", dd_cmd_eval },
   { "label", "Automatic labels: teacher on test-time transforms, ensembled, count-matched", dd_cmd_label },
   { "plot", "Figures (PNG) from the results of `ddistill distill`", dd_cmd_plot },
   { "predict", "Run a trained model on images: COCO results (boxes, keypoints, scores)", dd_cmd_predict },
+  { "smoke", "Engine smoke run: trains `tiny` a few steps (`make demo` runs `distill --spec quick`)", dd_cmd_smoke },
   { "synth", "Generate synthetic people: labeled sets, unlabeled images, videos (COCO truth)", dd_cmd_synth },
   { "train", "Train the detector (teacher or student), resuming from its checkpoint", dd_cmd_train },
 };

@@ -1,8 +1,9 @@
-/* `ddistill demo`: until the distillation demo exists, a smoke run of the
- * engine. It trains the `tiny` network on a fixed synthetic batch (one
- * Gaussian blob per image at a random place; the heatmap heads, its sigmoid
- * outputs, learn a Gaussian at the same place), prints the loss every few
- * steps and fails when the loss did not fall. */
+/* `ddistill smoke`: a smoke run of the engine (`make demo` is the
+ * distillation demo, `ddistill distill --spec quick`). It trains the `tiny`
+ * network on a fixed synthetic batch (one Gaussian blob per image at a
+ * random place; the heatmap heads, its sigmoid outputs, learn a Gaussian at
+ * the same place), prints the loss every few steps and fails when the loss
+ * did not fall. */
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,24 +18,24 @@
 #include "nn/sgd.h"
 #include "nn/worker.h"
 
-#define DEMO_BATCH 8
-#define DEMO_BLOB_SIGMA 3.0f    /* pixels of the input */
-#define DEMO_LR 0.05f
-#define DEMO_PRINT_EVERY 5
-#define DEMO_MAX_HEADS 8
+#define SMOKE_BATCH 8
+#define SMOKE_BLOB_SIGMA 3.0f    /* pixels of the input */
+#define SMOKE_LR 0.05f
+#define SMOKE_PRINT_EVERY 5
+#define SMOKE_MAX_HEADS 8
 
 static const char summary[] =
-    "An engine smoke run, until the distillation demo exists: trains the `tiny`\n"
+    "An engine smoke run (`make demo` is the distillation demo): trains the `tiny`\n"
     "network on 8 synthetic images (noise and one bright Gaussian blob each); its\n"
     "heatmap heads (the sigmoid outputs) regress a Gaussian at the blob's place,\n"
     "loss sum over them of mean((o - target)^2), SGD with momentum 0.9, warm-up\n"
     "and LR drops at 70% and 90%. Prints the loss every 5 steps, then the first\n"
     "and the last. Exit status: 0 when the loss fell, 1 when it did not.";
 
-typedef struct demo_job {
+typedef struct smoke_job {
   int steps;
   double first, last;
-} demo_job;
+} smoke_job;
 
 static float
 gaussian (float dx, float dy, float sigma)
@@ -53,7 +54,7 @@ draw_images (float *x, dd_shape s, float *cx, float *cy, dd_rng *rng)
       for (int i = 0; i < s.h; i++)
         for (int j = 0; j < s.w; j++)
           *x++ = 0.1f * dd_rng_normal (rng)
-              + gaussian (j + 0.5f - cx[n], i + 0.5f - cy[n], DEMO_BLOB_SIGMA);
+              + gaussian (j + 0.5f - cx[n], i + 0.5f - cy[n], SMOKE_BLOB_SIGMA);
   }
 }
 
@@ -63,7 +64,7 @@ static void
 draw_target (float *t, dd_shape out, dd_shape in, const float *cx, const float *cy)
 {
   float scale = (float) out.w / (float) in.w;
-  float sigma = fmaxf (DEMO_BLOB_SIGMA * scale, 1.0f);
+  float sigma = fmaxf (SMOKE_BLOB_SIGMA * scale, 1.0f);
   for (int n = 0; n < out.n; n++)
     for (int c = 0; c < out.c; c++)
       for (int i = 0; i < out.h; i++)
@@ -71,26 +72,26 @@ draw_target (float *t, dd_shape out, dd_shape in, const float *cx, const float *
           *t++ = gaussian (j + 0.5f - cx[n] * scale, i + 0.5f - cy[n] * scale, sigma);
 }
 
-typedef struct demo_data {
+typedef struct smoke_data {
   float *input;
   int n_heads;
-  const dd_layer *heads[DEMO_MAX_HEADS];
-  float *targets[DEMO_MAX_HEADS];
+  const dd_layer *heads[SMOKE_MAX_HEADS];
+  float *targets[SMOKE_MAX_HEADS];
   float *grad;
-} demo_data;
+} smoke_data;
 
 static int
-make_data (dd_net *net, demo_data *d, char *err, size_t err_len)
+make_data (dd_net *net, smoke_data *d, char *err, size_t err_len)
 {
   dd_shape in = dd_net_input_shape (net);
-  float cx[DEMO_BATCH], cy[DEMO_BATCH];
+  float cx[SMOKE_BATCH], cy[SMOKE_BATCH];
   dd_rng rng;
   dd_rng_seed (&rng, 2018, 0);
   size_t most = 0;
   d->input = malloc (dd_shape_numel (in) * sizeof *d->input);
   if (d->input)
     draw_images (d->input, in, cx, cy, &rng);
-  for (int i = 0; i < dd_net_n_outputs (net) && d->n_heads < DEMO_MAX_HEADS; i++) {
+  for (int i = 0; i < dd_net_n_outputs (net) && d->n_heads < SMOKE_MAX_HEADS; i++) {
     const dd_layer *out = dd_net_output (net, i);
     if (out->op != DD_OP_SIGMOID)
       continue;
@@ -118,7 +119,7 @@ make_data (dd_net *net, demo_data *d, char *err, size_t err_len)
 }
 
 static void
-free_data (demo_data *d)
+free_data (smoke_data *d)
 {
   free (d->input);
   free (d->grad);
@@ -128,7 +129,7 @@ free_data (demo_data *d)
 
 /* One training step; returns the loss of its forward, or -1 on an error. */
 static double
-train_step (dd_net *net, demo_data *d, const dd_sgd *sgd, float lr, char *err,
+train_step (dd_net *net, smoke_data *d, const dd_sgd *sgd, float lr, char *err,
             size_t err_len)
 {
   double loss = 0;
@@ -157,25 +158,25 @@ train_step (dd_net *net, demo_data *d, const dd_sgd *sgd, float lr, char *err,
 static int
 train (dd_backend *be, void *arg, char *err, size_t err_len)
 {
-  demo_job *job = arg;
+  smoke_job *job = arg;
   dd_net *net = dd_net_load_preset ("tiny", err, err_len);
   if (!net)
     return -1;
   int height, width;
   dd_net_default_size (net, &height, &width);
-  demo_data d = {0};
+  smoke_data d = {0};
   dd_schedule sched;
-  dd_schedule_defaults (&sched, DEMO_LR, job->steps);
+  dd_schedule_defaults (&sched, SMOKE_LR, job->steps);
   dd_sgd sgd;
   dd_sgd_defaults (&sgd);
-  int rc = dd_net_setup (net, be, DD_NET_TRAIN, DEMO_BATCH, height, width, err,
+  int rc = dd_net_setup (net, be, DD_NET_TRAIN, SMOKE_BATCH, height, width, err,
                          err_len);
   if (rc == 0)
     rc = make_data (net, &d, err, err_len);
   if (rc == 0)
     printf ("training %s (%zu parameters) on %s: %d synthetic %dx%d images, a blob each; "
             "%d heatmap heads\n", dd_net_name (net), dd_net_param_count (net),
-            be->ops->name, DEMO_BATCH, width, height, d.n_heads);
+            be->ops->name, SMOKE_BATCH, width, height, d.n_heads);
   for (int step = 0; rc == 0 && step < job->steps; step++) {
     float lr = dd_schedule_lr (&sched, step);
     double loss = train_step (net, &d, &sgd, lr, err, err_len);
@@ -188,7 +189,7 @@ train (dd_backend *be, void *arg, char *err, size_t err_len)
     if (step == 0)
       job->first = loss;
     job->last = loss;
-    if (step % DEMO_PRINT_EVERY == 0 || step == job->steps - 1)
+    if (step % SMOKE_PRINT_EVERY == 0 || step == job->steps - 1)
       printf ("step %3d  loss %.6f  lr %.4f\n", step, loss, lr);
     fflush (stdout);
   }
@@ -199,7 +200,7 @@ train (dd_backend *be, void *arg, char *err, size_t err_len)
 
 
 int
-dd_cmd_demo (int argc, char **argv)
+dd_cmd_smoke (int argc, char **argv)
 {
   dd_let_idle_threads_sleep (argc, argv);
   int steps = 40;
@@ -213,28 +214,28 @@ dd_cmd_demo (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
   g_option_context_set_summary (ctx, summary);
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_set_prgname ("ddistill demo");
+  g_set_prgname ("ddistill smoke");
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 1 || steps < 2) {
     g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
-    fprintf (stderr, "ddistill demo: %s\n\n%s",
+    fprintf (stderr, "ddistill smoke: %s\n\n%s",
              error ? error->message : "expected no arguments and --steps of 2 or more",
              help);
     return 2;
   }
-  printf ("ddistill demo: an engine smoke run (the distillation demo comes later)\n");
+  printf ("ddistill smoke: an engine smoke run\n");
   char err[512];
   const char *backend = device ? device : "cpu";
   dd_worker *worker = dd_worker_new (backend, err, sizeof err);
   if (!worker) {
-    fprintf (stderr, "ddistill demo: %s\n", err);
+    fprintf (stderr, "ddistill smoke: %s\n", err);
     return 1;
   }
-  demo_job job = {.steps = steps};
+  smoke_job job = {.steps = steps};
   int rc = dd_worker_run (worker, train, &job, err, sizeof err);
   dd_worker_free (worker);
   if (rc != 0) {
-    fprintf (stderr, "ddistill demo: %s\n", err);
+    fprintf (stderr, "ddistill smoke: %s\n", err);
     return 1;
   }
   int fell = job.last < job.first;
