@@ -151,7 +151,9 @@ dd_model_dir_save (const dd_detector *det, const char *checkpoint, const char *d
         || dd_checkpoint_load (copy, checkpoint, err, err_len)
         || dd_checkpoint_save (copy, weights, err, err_len) ? -1 : 0;
   g_autoptr (GError) error = NULL;
-  if (!rc && !g_file_set_contents (json_path, text, -1, &error)) {
+  /* Synced like the weights: the model is what the run was for. */
+  if (!rc && !g_file_set_contents_full (json_path, text, -1,
+          G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644, &error)) {
     snprintf (err, err_len, "%s", error->message);
     rc = -1;
   }

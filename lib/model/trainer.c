@@ -336,9 +336,10 @@ write_config (JsonNode *node, const char *config, GError **error)
 {
   g_autofree char *text = json_to_string (node, TRUE);
   g_autofree char *with_newline = g_strconcat (text, "\n", NULL);
-  if (!g_file_set_contents (config, with_newline, -1, error))
-    return FALSE;
-  return TRUE;
+  /* Synced like the checkpoint beside it: a new file is not by default,
+   * and after a power loss an empty train.json would refuse the resume. */
+  return g_file_set_contents_full (config, with_newline, -1,
+      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644, error);
 }
 
 /* Resumes from the folder's checkpoint, or starts from the seeded weights.
