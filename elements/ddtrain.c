@@ -119,6 +119,7 @@ typedef struct {
 /* The settings of a run, copied from the properties when it starts. */
 typedef struct {
   gchar *model, *location, *device, *stream_id;
+  gchar *lr_drops_refused;
   dd_train_options options;
   guint queue_size;
   gboolean resume;
@@ -133,6 +134,7 @@ struct _DdTrain {
   guint batch, size, queue_size;
   gdouble lr, ratio, rho;
   gfloat first_drop, second_drop;
+  gchar *lr_drops_refused;      /* the last lr-drops set, when it was no schedule */
   gboolean resume;
   gboolean mix_fixed;           /* a run took the pads as they were: no more */
 
@@ -163,11 +165,13 @@ GST_STATIC_PAD_TEMPLATE ("automatic", GST_PAD_SINK, GST_PAD_REQUEST,
 G_DEFINE_TYPE (DdTrain, dd_train_element, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (ddtrain, "ddtrain", GST_RANK_NONE, DD_TYPE_TRAIN);
 
+/* Set when the pad is made and never changed: a pad being released still
+ * finds its own feed (comparing with feeds[].pad, which the release clears
+ * first, sent its last data to the labeled stream). */
 static feed *
-feed_of_pad (DdTrain *self, GstPad *pad)
+feed_of_pad (GstPad *pad)
 {
-  return self->feeds[DD_LABELS_AUTOMATIC].pad == pad
-      ? &self->feeds[DD_LABELS_AUTOMATIC] : &self->feeds[DD_LABELS_MANUAL];
+  return gst_pad_get_element_private (pad);
 }
 
 /* Under the lock. */
@@ -183,7 +187,7 @@ static GstFlowReturn
 dd_train_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
   DdTrain *self = DD_TRAIN (parent);
-  feed *f = feed_of_pad (self, pad);
+  feed *f = feed_of_pad (pad);
   g_autoptr (GError) error = NULL;
   dd_train_item *item = dd_train_item_from_buffer (buf, &f->info, self->classes,
       &error);
@@ -223,7 +227,7 @@ static gboolean
 dd_train_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 {
   DdTrain *self = DD_TRAIN (parent);
-  feed *f = feed_of_pad (self, pad);
+  feed *f = feed_of_pad (pad);
   gboolean ok = TRUE;
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
@@ -273,7 +277,9 @@ next_item (void *user, const dd_mix_draw *draw, const dd_augment_params *p,
   feed *f = &self->feeds[draw->source];
   dd_train_item *item = NULL;
   g_mutex_lock (&self->lock);
-  while (!item) {
+  /* Stopping comes first: the queue may hold hundreds of images
+   * (queue-size), and the state change waits for the run to end. */
+  while (!item && !self->stopping) {
     dd_train_item *head = g_queue_peek_head (&f->queue);
     if (head && head->sequence < draw->epoch) {
       dd_train_item_free (g_queue_pop_head (&f->queue));
@@ -282,7 +288,7 @@ next_item (void *user, const dd_mix_draw *draw, const dd_augment_params *p,
       item = g_queue_pop_head (&f->queue);
       f->drawn++;
       g_cond_broadcast (&self->cond);
-    } else if (f->eos || self->stopping) {
+    } else if (f->eos) {
       break;
     } else {
       g_cond_wait (&self->cond, &self->lock);
@@ -406,6 +412,7 @@ run_settings_clear (run_settings *r)
   g_free (r->location);
   g_free (r->device);
   g_free (r->stream_id);
+  g_free (r->lr_drops_refused);
   memset (r, 0, sizeof *r);
 }
 
@@ -437,11 +444,12 @@ copy_settings (DdTrain *self)
   /* Under the same lock as a pad request, so none lands after this. */
   self->mix_fixed = TRUE;
   gboolean mixed = self->feeds[DD_LABELS_AUTOMATIC].pad != NULL;
-  GST_OBJECT_UNLOCK (self);
   const char *pads = mixed ? "ddtrain: labeled and automatic streams"
       : "ddtrain: labeled stream";
   r->stream_id = self->data_id ? g_strdup_printf ("%s: %s", pads, self->data_id)
       : g_strdup (pads);
+  r->lr_drops_refused = g_strdup (self->lr_drops_refused);
+  GST_OBJECT_UNLOCK (self);
   o->model = r->model;
   o->out = r->location;
   o->device = r->device;
@@ -468,6 +476,12 @@ check_settings (DdTrain *self)
             "optional"));
     return FALSE;
   }
+  if (r->lr_drops_refused) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("lr-drops '%s' is no schedule",
+            r->lr_drops_refused), ("give the two fractions of the run where the "
+            "rate drops 10x, increasing, in (0, 1], such as 0.7,0.9"));
+    return FALSE;
+  }
   const dd_train_options *o = &r->options;
   if (o->stream_automatic && o->rho <= 0.0 && !(o->ratio > 0.0 && o->ratio < 1.0)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("ratio=%g cannot mix two streams",
@@ -489,6 +503,17 @@ check_settings (DdTrain *self)
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("%s", err),
         ("model=%s: a preset (tiny, small, base) or a network .json", r->model));
     return FALSE;
+  }
+  /* A requested pad the run draws from but nothing feeds would keep it
+   * waiting for ever, without a word. */
+  for (int s = 0; s < 2; s++) {
+    GstPad *pad = self->feeds[s].pad;
+    if (pad && !gst_pad_is_linked (pad)) {
+      GST_ELEMENT_ERROR (self, CORE, PAD, ("Nothing is linked to the %s pad",
+              GST_PAD_NAME (pad)), ("link a dddatasetsrc to every pad requested "
+              "before the run starts, or release the pad"));
+      return FALSE;
+    }
   }
   return TRUE;
 }
@@ -594,6 +619,7 @@ dd_train_request_new_pad (GstElement *element, GstPadTemplate *templ,
   if (!fixed && !taken) {
     self->feeds[origin].pad = pad;
     self->feeds[origin].origin = origin;
+    gst_pad_set_element_private (pad, &self->feeds[origin]);
   }
   GST_OBJECT_UNLOCK (self);
   if (fixed || taken) {
@@ -615,8 +641,8 @@ static void
 dd_train_release_pad (GstElement *element, GstPad *pad)
 {
   DdTrain *self = DD_TRAIN (element);
+  feed *f = feed_of_pad (pad);
   GST_OBJECT_LOCK (self);
-  feed *f = feed_of_pad (self, pad);
   f->pad = NULL;
   GST_OBJECT_UNLOCK (self);
   /* A run drawing from it would wait for its images for ever: the stream
@@ -681,10 +707,12 @@ dd_train_set_property (GObject *object, guint prop_id, const GValue *value,
       self->lr = g_value_get_double (value);
       break;
     case PROP_LR_DROPS:
+      /* Refused when the run starts, as an error that stops it: a warning
+       * let a long run train on the schedule before. */
+      g_clear_pointer (&self->lr_drops_refused, g_free);
       if (!parse_drops (g_value_get_string (value), &self->first_drop,
               &self->second_drop))
-        g_warning ("ddtrain: lr-drops '%s' ignored: give two fractions of the run, "
-            "increasing, such as 0.7,0.9", g_value_get_string (value));
+        self->lr_drops_refused = g_value_dup_string (value);
       break;
     case PROP_RATIO:
       self->ratio = g_value_get_double (value);
@@ -793,6 +821,7 @@ dd_train_finalize (GObject *object)
   g_free (self->location);
   g_free (self->device);
   g_free (self->data_id);
+  g_free (self->lr_drops_refused);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -825,7 +854,8 @@ install_properties (GObjectClass *gobject_class)
           "of SGD (after a linear warm-up)", 1e-8, 10.0, DEFAULT_LR, rw));
   g_object_class_install_property (gobject_class, PROP_LR_DROPS,
       g_param_spec_string ("lr-drops", "Learning-rate drops", "Where the rate is "
-          "divided by 10, twice, as fractions of the iterations: FIRST,SECOND",
+          "divided by 10, twice, as fractions of the iterations: FIRST,SECOND "
+          "(anything else is refused when the run starts)",
           DEFAULT_LR_DROPS, rw));
   g_object_class_install_property (gobject_class, PROP_RATIO,
       g_param_spec_double ("ratio", "Ratio", "With an automatic stream: the "

@@ -162,6 +162,39 @@ test_pads_fixed_while_running (void)
   fixture_rmdir (out);
 }
 
+static guint64
+iteration_of (GstElement *t)
+{
+  guint64 it;
+  g_object_get (t, "iteration", &it, NULL);
+  return it;
+}
+
+/* Stopping (the pipeline to NULL) ends the run at once, not after the
+ * hundreds of images a big queue-size holds: the state change waits for
+ * the run, and it trained on through them. */
+static void
+test_stop_with_full_queue (void)
+{
+  g_autofree char *out = fixture_tmpdir ("ddtrain");
+  GstElement *p = training_pipeline (out, FALSE, "batch=1 iterations=1000000 "
+      "queue-size=2048");
+  GstElement *t = gst_bin_get_by_name (GST_BIN (p), "t");
+  g_assert_cmpint (gst_element_set_state (p, GST_STATE_PLAYING), !=,
+      GST_STATE_CHANGE_FAILURE);
+  while (iteration_of (t) == 0)
+    g_usleep (10000);
+  /* Time for dddatasetsrc to fill the queue far ahead of the engine. */
+  g_usleep (G_USEC_PER_SEC);
+  guint64 before = iteration_of (t);
+  gst_element_set_state (p, GST_STATE_NULL);
+  guint64 after = iteration_of (t);
+  g_assert_cmpuint (after - before, <, 100);
+  gst_object_unref (t);
+  gst_object_unref (p);
+  fixture_rmdir (out);
+}
+
 /* 6:4 and 1:2: the images drawn from each stream are exactly the seeded
  * sampler's draws; a progress message per iteration; the loss falls; the
  * student is saved. */
@@ -405,8 +438,9 @@ test_bad_input (void)
   fixture_rmdir (out);
 }
 
-/* Nothing on the labeled pad, no location, an unknown model: refused at
- * start, saying which. */
+/* Nothing on the labeled pad, no location, an unknown model, a
+ * learning-rate schedule that is none, a requested pad nothing feeds:
+ * refused at start, saying which. */
 static void
 test_bad_setup (void)
 {
@@ -426,6 +460,12 @@ test_bad_setup (void)
   g_object_set (t, "model", "tiny", "ratio", 1.0, NULL);
   g_autofree char *all_manual = fixture_start_error (t, GST_STATE_PAUSED);
   g_assert_nonnull (strstr (all_manual, "ratio=1 "));
+  g_object_set (t, "ratio", 0.6, "lr-drops", "0.9,0.7", NULL);
+  g_autofree char *drops = fixture_start_error (t, GST_STATE_PAUSED);
+  g_assert_nonnull (strstr (drops, "lr-drops '0.9,0.7'"));
+  g_object_set (t, "lr-drops", "0.7,0.9", NULL);
+  g_autofree char *unlinked = fixture_start_error (t, GST_STATE_PAUSED);
+  g_assert_nonnull (strstr (unlinked, "Nothing is linked to the labeled pad"));
   gst_object_unref (automatic);
   gst_object_unref (pad);
   gst_object_unref (t);
@@ -452,6 +492,7 @@ main (int argc, char **argv)
   dd_spec_free (spec);
   g_test_add_func ("/ddtrain/pads", test_pads);
   g_test_add_func ("/ddtrain/pads-fixed-while-running", test_pads_fixed_while_running);
+  g_test_add_func ("/ddtrain/stop-with-full-queue", test_stop_with_full_queue);
   g_test_add_func ("/ddtrain/mix-ratio", test_mix_ratio);
   g_test_add_func ("/ddtrain/mix-rho", test_mix_rho);
   g_test_add_func ("/ddtrain/eos-saves", test_eos_saves);
