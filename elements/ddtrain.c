@@ -29,11 +29,11 @@
  * its datasets' sha256), which train.json keeps and a resume compares:
  * then other data in the same `location` is refused. Without it only
  * whether there is an automatic stream is checked. The pads are
- * requested before the pipeline starts; while a run goes, no pad can be
- * added, and releasing one ends that stream. The run starts when the
- * element goes to PAUSED and goes on in PAUSED as in PLAYING: it does not
- * follow the clock (set the pipeline to READY or NULL to stop it; its last
- * checkpoint stays).
+ * requested and linked before the pipeline starts; while a run goes, no
+ * pad can be added, and releasing one ends that stream. The run starts
+ * when the element goes to PAUSED and goes on in PAUSED as in PLAYING: it
+ * does not follow the clock (set the pipeline to READY or NULL to stop it
+ * at once; its last checkpoint stays).
  *
  * The engine runs on its own worker thread (lib/nn/worker.h), never on the
  * streaming threads: they only copy each image and its labels into a
