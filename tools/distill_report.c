@@ -63,6 +63,13 @@ dd_results_first_round (JsonObject *results)
       : NULL;
 }
 
+JsonArray *
+dd_results_baselines (JsonObject *results)
+{
+  return json_object_has_member (results, "baselines")
+      ? json_object_get_array_member (results, "baselines") : NULL;
+}
+
 JsonNode *
 dd_distill_table (JsonObject *results)
 {
@@ -71,8 +78,8 @@ dd_distill_table (JsonObject *results)
   JsonArray *rounds = json_object_get_array_member (results, "rounds");
   for (guint i = 0; i < json_array_get_length (rounds); i++)
     add_round (rows, spec, json_array_get_object_element (rounds, i));
-  JsonArray *baselines = json_object_get_array_member (results, "baselines");
-  for (guint i = 0; i < json_array_get_length (baselines); i++) {
+  JsonArray *baselines = dd_results_baselines (results);
+  for (guint i = 0; baselines && i < json_array_get_length (baselines); i++) {
     JsonObject *b = json_array_get_object_element (baselines, i);
     add_row (rows, json_object_get_string_member (b, "name"), scores_of (b));
   }
@@ -207,8 +214,8 @@ dd_distill_table_text (JsonObject *results)
      * that the teacher is not taken for a baseline. */
     g_string_append (s, "\n");
     difference_line (s, student, "teacher", teacher);
-    JsonArray *baselines = json_object_get_array_member (results, "baselines");
-    for (guint i = 0; i < json_array_get_length (baselines); i++) {
+    JsonArray *baselines = dd_results_baselines (results);
+    for (guint i = 0; baselines && i < json_array_get_length (baselines); i++) {
       JsonObject *b = json_array_get_object_element (baselines, i);
       if (scores_of (b))
         difference_line (s, student, json_object_get_string_member (b, "name"),

@@ -10,6 +10,9 @@
 /* Round 1 of a results object, NULL when it has none. */
 JsonObject *dd_results_first_round (JsonObject *results);
 
+/* The supervised baselines of a results object, NULL when it has none. */
+JsonArray *dd_results_baselines (JsonObject *results);
+
 /* A scores object's AP of one kind ("keypoints" or "boxes") in percent; NaN
  * where COCO wrote -1: the evaluated images had no truth of that kind, so
  * there is no score to draw or subtract. */

@@ -59,8 +59,7 @@ offer_experiment (collector *c, JsonObject *res)
   g_autofree char *dis = g_strdup_printf ("%s: distilled", exp);
   offer (c, sup, json_object_get_object_member (r, "teacher"));
   offer (c, dis, json_object_get_object_member (r, "student"));
-  JsonArray *baselines = json_object_has_member (res, "baselines")
-      ? json_object_get_array_member (res, "baselines") : NULL;
+  JsonArray *baselines = dd_results_baselines (res);
   for (guint i = 0; baselines && i < json_array_get_length (baselines); i++) {
     JsonObject *b = json_array_get_object_element (baselines, i);
     g_autofree char *name = g_strdup_printf ("%s: %s", exp,

@@ -100,8 +100,7 @@ dd_plot_rho_series (JsonObject *res, const char *kind)
   g_autofree char *teacher = g_strdup_printf ("%s: supervised (teacher)", exp);
   g_ptr_array_add (out, flat_series (teacher,
           json_object_get_object_member (round, "teacher"), student, kind));
-  JsonArray *baselines = json_object_has_member (res, "baselines")
-      ? json_object_get_array_member (res, "baselines") : NULL;
+  JsonArray *baselines = dd_results_baselines (res);
   for (guint i = 0; baselines && i < json_array_get_length (baselines); i++) {
     JsonObject *b = json_array_get_object_element (baselines, i);
     g_autofree char *name = g_strdup_printf ("%s: %s", exp,
