@@ -120,6 +120,8 @@ typedef struct {
 typedef struct {
   gchar *model, *location, *device, *stream_id;
   gchar *lr_drops_refused;
+  gboolean has_labeled;         /* the labeled pad was requested */
+  gchar *unlinked_pad;          /* a requested pad nothing is linked to */
   dd_train_options options;
   guint queue_size;
   gboolean resume;
@@ -413,6 +415,7 @@ run_settings_clear (run_settings *r)
   g_free (r->device);
   g_free (r->stream_id);
   g_free (r->lr_drops_refused);
+  g_free (r->unlinked_pad);
   memset (r, 0, sizeof *r);
 }
 
@@ -444,12 +447,23 @@ copy_settings (DdTrain *self)
   /* Under the same lock as a pad request, so none lands after this. */
   self->mix_fixed = TRUE;
   gboolean mixed = self->feeds[DD_LABELS_AUTOMATIC].pad != NULL;
-  const char *pads = mixed ? "ddtrain: labeled and automatic streams"
+  const char *streams = mixed ? "ddtrain: labeled and automatic streams"
       : "ddtrain: labeled stream";
-  r->stream_id = self->data_id ? g_strdup_printf ("%s: %s", pads, self->data_id)
-      : g_strdup (pads);
+  r->stream_id = self->data_id ? g_strdup_printf ("%s: %s", streams, self->data_id)
+      : g_strdup (streams);
   r->lr_drops_refused = g_strdup (self->lr_drops_refused);
+  r->has_labeled = self->feeds[DD_LABELS_MANUAL].pad != NULL;
+  GstPad *pads[2] = { NULL, NULL };
+  for (int s = 0; s < 2; s++)
+    if (self->feeds[s].pad)
+      pads[s] = gst_object_ref (self->feeds[s].pad);
   GST_OBJECT_UNLOCK (self);
+  /* Asked outside the element's lock: the pad's own lock is taken. */
+  for (int s = 0; s < 2; s++) {
+    if (pads[s] && !r->unlinked_pad && !gst_pad_is_linked (pads[s]))
+      r->unlinked_pad = gst_pad_get_name (pads[s]);
+    g_clear_object (&pads[s]);
+  }
   o->model = r->model;
   o->out = r->location;
   o->device = r->device;
@@ -470,8 +484,8 @@ check_settings (DdTrain *self)
         ("set location to the folder of the checkpoints and the trained model"));
     return FALSE;
   }
-  if (!self->feeds[DD_LABELS_MANUAL].pad) {
-    GST_ELEMENT_ERROR (self, CORE, PAD, ("Nothing is linked to the labeled pad"),
+  if (!r->has_labeled) {
+    GST_ELEMENT_ERROR (self, CORE, PAD, ("No labeled pad was requested"),
         ("ddtrain needs manual labels on its labeled pad; the automatic pad is "
             "optional"));
     return FALSE;
@@ -506,14 +520,11 @@ check_settings (DdTrain *self)
   }
   /* A requested pad the run draws from but nothing feeds would keep it
    * waiting for ever, without a word. */
-  for (int s = 0; s < 2; s++) {
-    GstPad *pad = self->feeds[s].pad;
-    if (pad && !gst_pad_is_linked (pad)) {
-      GST_ELEMENT_ERROR (self, CORE, PAD, ("Nothing is linked to the %s pad",
-              GST_PAD_NAME (pad)), ("link a dddatasetsrc to every pad requested "
-              "before the run starts, or release the pad"));
-      return FALSE;
-    }
+  if (r->unlinked_pad) {
+    GST_ELEMENT_ERROR (self, CORE, PAD, ("Nothing is linked to the %s pad",
+            r->unlinked_pad), ("link a dddatasetsrc to every pad requested "
+            "before the run starts, or release the pad"));
+    return FALSE;
   }
   return TRUE;
 }
@@ -529,7 +540,12 @@ start_run (DdTrain *self)
     feed *f = &self->feeds[s];
     feed_clear (f);
     f->received = f->drawn = 0;
-    f->eos = f->flushing = FALSE;
+    f->flushing = FALSE;
+    /* A pad released since the settings were copied has ended its stream
+     * (the release marks it under this lock, after clearing the pad). */
+    GST_OBJECT_LOCK (self);
+    f->eos = f->pad == NULL;
+    GST_OBJECT_UNLOCK (self);
   }
   self->stopping = self->finished = FALSE;
   g_mutex_unlock (&self->lock);
@@ -646,9 +662,11 @@ dd_train_release_pad (GstElement *element, GstPad *pad)
   f->pad = NULL;
   GST_OBJECT_UNLOCK (self);
   /* A run drawing from it would wait for its images for ever: the stream
-   * has ended, as far as the run can tell. */
+   * has ended, as far as the run can tell. Its streaming thread may wait
+   * for room in the queue: flushing lets it go, so the pad can be removed. */
   g_mutex_lock (&self->lock);
   f->eos = TRUE;
+  f->flushing = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   gst_element_remove_pad (element, pad);
@@ -712,7 +730,8 @@ dd_train_set_property (GObject *object, guint prop_id, const GValue *value,
       g_clear_pointer (&self->lr_drops_refused, g_free);
       if (!parse_drops (g_value_get_string (value), &self->first_drop,
               &self->second_drop))
-        self->lr_drops_refused = g_value_dup_string (value);
+        self->lr_drops_refused = g_strdup (g_value_get_string (value)
+            ? g_value_get_string (value) : "");
       break;
     case PROP_RATIO:
       self->ratio = g_value_get_double (value);
@@ -771,9 +790,11 @@ dd_train_get_property (GObject *object, guint prop_id, GValue *value,
       g_value_set_double (value, self->lr);
       break;
     case PROP_LR_DROPS:{
+      /* What was set, until it is replaced: a refused value too. */
       char text[64];
       g_snprintf (text, sizeof text, "%g,%g", self->first_drop, self->second_drop);
-      g_value_set_string (value, text);
+      g_value_set_string (value, self->lr_drops_refused ? self->lr_drops_refused
+          : text);
       break;
     }
     case PROP_RATIO:

@@ -170,9 +170,19 @@ iteration_of (GstElement *t)
   return it;
 }
 
+static GstPadProbeReturn
+count_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer count)
+{
+  (void) pad;
+  (void) info;
+  g_atomic_int_inc ((gint *) count);
+  return GST_PAD_PROBE_OK;
+}
+
 /* Stopping (the pipeline to NULL) ends the run at once, not after the
  * hundreds of images a big queue-size holds: the state change waits for
- * the run, and it trained on through them. */
+ * the run, and it trained on through them. One image an iteration, so
+ * the images received minus the iterations done are the queue. */
 static void
 test_stop_with_full_queue (void)
 {
@@ -180,16 +190,26 @@ test_stop_with_full_queue (void)
   GstElement *p = training_pipeline (out, FALSE, "batch=1 iterations=1000000 "
       "queue-size=2048");
   GstElement *t = gst_bin_get_by_name (GST_BIN (p), "t");
+  GstPad *labeled = gst_element_get_static_pad (t, "labeled");
+  gint received = 0;
+  gst_pad_add_probe (labeled, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &received,
+      NULL);
+  GstBus *bus = gst_element_get_bus (p);
   g_assert_cmpint (gst_element_set_state (p, GST_STATE_PLAYING), !=,
       GST_STATE_CHANGE_FAILURE);
-  while (iteration_of (t) == 0)
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while ((guint64) g_atomic_int_get (&received) < iteration_of (t) + 1000) {
+    g_autofree char *error = fixture_pop_error (bus, 0);
+    g_assert_null (error);
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
     g_usleep (10000);
-  /* Time for dddatasetsrc to fill the queue far ahead of the engine. */
-  g_usleep (G_USEC_PER_SEC);
+  }
   guint64 before = iteration_of (t);
   gst_element_set_state (p, GST_STATE_NULL);
   guint64 after = iteration_of (t);
   g_assert_cmpuint (after - before, <, 100);
+  gst_object_unref (bus);
+  gst_object_unref (labeled);
   gst_object_unref (t);
   gst_object_unref (p);
   fixture_rmdir (out);
@@ -463,12 +483,43 @@ test_bad_setup (void)
   g_object_set (t, "ratio", 0.6, "lr-drops", "0.9,0.7", NULL);
   g_autofree char *drops = fixture_start_error (t, GST_STATE_PAUSED);
   g_assert_nonnull (strstr (drops, "lr-drops '0.9,0.7'"));
+  /* Read back as set, not as the schedule it did not replace. */
+  g_autofree char *read_back = NULL;
+  g_object_get (t, "lr-drops", &read_back, NULL);
+  g_assert_cmpstr (read_back, ==, "0.9,0.7");
+  g_object_set (t, "lr-drops", NULL, NULL);
+  g_autofree char *no_drops = fixture_start_error (t, GST_STATE_PAUSED);
+  g_assert_nonnull (strstr (no_drops, "lr-drops ''"));
   g_object_set (t, "lr-drops", "0.7,0.9", NULL);
   g_autofree char *unlinked = fixture_start_error (t, GST_STATE_PAUSED);
   g_assert_nonnull (strstr (unlinked, "Nothing is linked to the labeled pad"));
   gst_object_unref (automatic);
   gst_object_unref (pad);
   gst_object_unref (t);
+}
+
+/* The labeled stream linked, the automatic pad requested and left alone:
+ * the run would wait for its first automatic image for ever. */
+static void
+test_unlinked_automatic (void)
+{
+  g_autofree char *out = fixture_tmpdir ("ddtrain");
+  GstElement *p = training_pipeline (out, FALSE, "");
+  GstElement *t = gst_bin_get_by_name (GST_BIN (p), "t");
+  GstPad *automatic = gst_element_request_pad_simple (t, "automatic");
+  g_assert_nonnull (automatic);
+  g_assert_cmpint (gst_element_set_state (p, GST_STATE_PAUSED), ==,
+      GST_STATE_CHANGE_FAILURE);
+  GstBus *bus = gst_element_get_bus (p);
+  g_autofree char *error = fixture_pop_error (bus, 0);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error, "Nothing is linked to the automatic pad"));
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (automatic);
+  gst_object_unref (t);
+  gst_object_unref (p);
+  fixture_rmdir (out);
 }
 
 int
@@ -500,6 +551,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ddtrain/resume-other-data", test_resume_other_data);
   g_test_add_func ("/ddtrain/bad-input", test_bad_input);
   g_test_add_func ("/ddtrain/bad-setup", test_bad_setup);
+  g_test_add_func ("/ddtrain/unlinked-automatic", test_unlinked_automatic);
   int status = g_test_run ();
   fixture_rmdir (bench_dir);
   g_free (bench_dir);
