@@ -18,8 +18,9 @@ model (const char *run, int n)
   return g_string_free (s, FALSE);
 }
 
-/* small-e keeps one point of the teacher, small-d four (and spells its
- * folder with "./"); small-d has a baseline. */
+/* "small-e" here keeps one point of the teacher, as a spec without curve
+ * points does, small-d four (and spells its folder with "./"); small-d has
+ * a baseline. */
 static JsonObject *
 small_e (JsonParser *p)
 {
