@@ -48,7 +48,9 @@
  * data ended first) and EOS are posted and upstream gets EOS. Should a
  * stream the mix draws from end first, the run stops there and the
  * student is saved as it is: feed endless streams (dddatasetsrc epochs=0)
- * to train for exactly `iterations`.
+ * to train for exactly `iterations`. These messages come from the engine's
+ * thread: a sync bus handler must not change the pipeline's state on
+ * them (stopping waits for that thread); an async watch can.
  *
  * ## Example launch line
  * |[
