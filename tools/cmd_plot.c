@@ -26,14 +26,6 @@ static const char summary[] =
     "\n"
     "Exit status: 0 done, 1 failure (reported), 2 bad usage.";
 
-/* A model's AP in percent; NaN, which the chart leaves out, where there was
- * no truth. */
-static double
-score (JsonObject *model, const char *kind)
-{
-  return dd_ap_percent (json_object_get_object_member (model, "scores"), kind);
-}
-
 static void
 add_curve (dd_chart *c, const dd_plot_curve *curve, const char *kind)
 {
@@ -43,7 +35,7 @@ add_curve (dd_chart *c, const dd_plot_curve *curve, const char *kind)
   for (int i = 0; i < n; i++) {
     JsonObject *p = json_array_get_object_element (points, (guint) i);
     x[i] = (double) json_object_get_int_member (p, "iteration");
-    y[i] = score (p, kind);
+    y[i] = dd_model_ap_percent (p, kind);
   }
   dd_chart_add (c, curve->name, x, y, n, TRUE);
   g_free (x);
@@ -70,8 +62,10 @@ student_teacher (dd_chart *c, JsonObject *res, const char *kind)
   double *x = g_new (double, MAX (n, 1)), *y = g_new (double, MAX (n, 1));
   for (int i = 0; i < n; i++) {
     JsonObject *r = json_array_get_object_element (rounds, (guint) i);
-    x[i] = score (json_object_get_object_member (r, "teacher"), kind);
-    y[i] = score (json_object_get_object_member (r, "student"), kind);
+    x[i] = dd_model_ap_percent (json_object_get_object_member (r, "teacher"),
+        kind);
+    y[i] = dd_model_ap_percent (json_object_get_object_member (r, "student"),
+        kind);
   }
   dd_chart_add (c, exp, x, y, n, n > 1);
   g_free (x);

@@ -111,6 +111,12 @@ dd_ap_percent (JsonObject *scores, const char *kind)
   return percent (json_object_get_object_member (scores, kind), "AP");
 }
 
+double
+dd_model_ap_percent (JsonObject *model, const char *kind)
+{
+  return dd_ap_percent (json_object_get_object_member (model, "scores"), kind);
+}
+
 /* "31.4", or "-" where there was no truth. */
 static void
 append_ap (GString *s, JsonObject *scores, const char *kind)

@@ -18,6 +18,10 @@ JsonArray *dd_results_baselines (JsonObject *results);
  * there is no score to draw or subtract. */
 double dd_ap_percent (JsonObject *scores, const char *kind);
 
+/* The same of a model entry (a run, a curve point, a sweep's student: an
+ * object with "scores"). */
+double dd_model_ap_percent (JsonObject *model, const char *kind);
+
 /* The rows, from a results object without "table": [{"name", "keypoints":
  * {...}, "boxes": {...}}]. */
 JsonNode *dd_distill_table (JsonObject *results);

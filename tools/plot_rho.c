@@ -14,13 +14,6 @@ series_free (dd_rho_series *s)
   g_free (s);
 }
 
-/* A model's AP in percent; NaN where there was no truth. */
-static double
-score (JsonObject *model, const char *kind)
-{
-  return dd_ap_percent (json_object_get_object_member (model, "scores"), kind);
-}
-
 /* The main student's rho: its own, or 6:4 and the like as automatic per
  * manual. */
 static double
@@ -52,10 +45,11 @@ student_series (JsonObject *res, JsonObject *round, const char *kind)
   for (int i = 0; i < n - 1; i++) {
     JsonObject *s = json_array_get_object_element (sweep, (guint) i);
     xy[i][0] = json_object_get_double_member (s, "rho");
-    xy[i][1] = score (s, kind);
+    xy[i][1] = dd_model_ap_percent (s, kind);
   }
   xy[n - 1][0] = main_rho (res);
-  xy[n - 1][1] = score (json_object_get_object_member (round, "student"), kind);
+  xy[n - 1][1] = dd_model_ap_percent (json_object_get_object_member (round,
+          "student"), kind);
   qsort (xy, (size_t) n, sizeof xy[0], by_x);
   dd_rho_series *s = g_new0 (dd_rho_series, 1);
   s->name = g_strdup_printf ("%s: student, 1:rho",
@@ -83,7 +77,7 @@ flat_series (const char *name, JsonObject *model, const dd_rho_series *student,
   s->y = g_new (double, 2);
   s->x[0] = student->x[0];
   s->x[1] = student->x[student->n - 1];
-  s->y[0] = s->y[1] = score (model, kind);
+  s->y[0] = s->y[1] = dd_model_ap_percent (model, kind);
   return s;
 }
 
