@@ -70,6 +70,17 @@ dd_results_baselines (JsonObject *results)
       ? json_object_get_array_member (results, "baselines") : NULL;
 }
 
+double
+dd_results_student_rho (JsonObject *results, double *ratio)
+{
+  JsonObject *student = json_object_get_object_member (json_object_get_object_member (
+          results, "spec"), "student");
+  *ratio = json_object_has_member (student, "ratio")
+      ? json_object_get_double_member (student, "ratio") : 0.6;
+  return json_object_has_member (student, "rho")
+      ? json_object_get_double_member (student, "rho") : 0;
+}
+
 JsonNode *
 dd_distill_table (JsonObject *results)
 {

@@ -13,6 +13,11 @@ JsonObject *dd_results_first_round (JsonObject *results);
 /* The supervised baselines of a results object, NULL when it has none. */
 JsonArray *dd_results_baselines (JsonObject *results);
 
+/* The main student's mix, from the spec in a results object checked by
+ * dd_results_check: its rho when it mixes 1:rho, else 0 with its manual
+ * share in *ratio (0.6 unless the spec gives one). */
+double dd_results_student_rho (JsonObject *results, double *ratio);
+
 /* A scores object's AP of one kind ("keypoints" or "boxes") in percent; NaN
  * where COCO wrote -1: the evaluated images had no truth of that kind, so
  * there is no score to draw or subtract. */

@@ -47,6 +47,29 @@ offer (collector *c, const char *name, JsonObject *model)
     g_hash_table_insert (c->by_run, g_steal_pointer (&key), curve);
 }
 
+/* "small-a-seed2: distilled, rho 1, seed 2": the student's name says how
+ * its spec mixed and seeded it where that is not the default (6:4, the
+ * experiment's seed), so two students of one figure can be told apart. */
+static char *
+student_name (JsonObject *res, const char *exp)
+{
+  GString *name = g_string_new (NULL);
+  g_string_printf (name, "%s: distilled", exp);
+  if (!json_object_has_member (res, "spec"))
+    return g_string_free (name, FALSE);
+  double ratio, rho = dd_results_student_rho (res, &ratio);
+  if (rho > 0)
+    g_string_append_printf (name, ", rho %g", rho);
+  else if (ratio != 0.6)
+    g_string_append_printf (name, ", %g:%g", 10 * ratio, 10 * (1 - ratio));
+  JsonObject *student = json_object_get_object_member (json_object_get_object_member (
+          res, "spec"), "student");
+  JsonNode *seed = json_object_get_member (student, "seed");
+  if (seed && json_node_get_value_type (seed) == G_TYPE_INT64)
+    g_string_append_printf (name, ", seed %" G_GINT64_FORMAT, json_node_get_int (seed));
+  return g_string_free (name, FALSE);
+}
+
 /* An experiment's teacher, student and baselines. */
 static void
 offer_experiment (collector *c, JsonObject *res)
@@ -56,7 +79,7 @@ offer_experiment (collector *c, JsonObject *res)
   if (!r)
     return;
   g_autofree char *sup = g_strdup_printf ("%s: supervised", exp);
-  g_autofree char *dis = g_strdup_printf ("%s: distilled", exp);
+  g_autofree char *dis = student_name (res, exp);
   offer (c, sup, json_object_get_object_member (r, "teacher"));
   offer (c, dis, json_object_get_object_member (r, "student"));
   JsonArray *baselines = dd_results_baselines (res);

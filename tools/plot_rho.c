@@ -19,12 +19,7 @@ series_free (dd_rho_series *s)
 static double
 main_rho (JsonObject *res)
 {
-  JsonObject *student = json_object_get_object_member (json_object_get_object_member (
-          res, "spec"), "student");
-  double rho = json_object_has_member (student, "rho")
-      ? json_object_get_double_member (student, "rho") : 0;
-  double ratio = json_object_has_member (student, "ratio")
-      ? json_object_get_double_member (student, "ratio") : 0.6;
+  double ratio, rho = dd_results_student_rho (res, &ratio);
   return rho > 0 ? rho : (1 - ratio) / ratio;
 }
 

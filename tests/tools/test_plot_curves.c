@@ -110,10 +110,43 @@ test_nothing_to_draw (void)
   g_object_unref (q);
 }
 
+/* The student's curve names its mix and seed where the spec sets them
+ * otherwise than the default 6:4 and the experiment's seed. */
+static void
+test_student_named_by_mix_and_seed (void)
+{
+  static const struct {
+    const char *student, *name;
+  } cases[] = {
+    { "{}", "x: distilled" },
+    { "{\"ratio\": 0.6}", "x: distilled" },
+    { "{\"ratio\": 0.5}", "x: distilled, 5:5" },
+    { "{\"rho\": 0, \"ratio\": 0.75}", "x: distilled, 7.5:2.5" },
+    { "{\"rho\": 1, \"seed\": 2}", "x: distilled, rho 1, seed 2" },
+    { "{\"rho\": 0.25}", "x: distilled, rho 0.25" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *student = model ("exp/runs/s", 2);
+    g_autofree char *text = g_strdup_printf ("{\"experiment\": \"x\", \"spec\": "
+        "{\"student\": %s}, \"rounds\": [{\"student\": %s}]}", cases[i].student,
+        student);
+    JsonParser *p = json_parser_new ();
+    CHECK (json_parser_load_from_data (p, text, -1, NULL));
+    GPtrArray *results = g_ptr_array_new ();
+    g_ptr_array_add (results, json_node_get_object (json_parser_get_root (p)));
+    GPtrArray *curves = dd_plot_curves (results);
+    CHECK (curve_is (curves, 0, cases[i].name, 2));
+    g_ptr_array_unref (curves);
+    g_ptr_array_unref (results);
+    g_object_unref (p);
+  }
+}
+
 int
 main (void)
 {
   RUN_TEST (test_shared_run_longest_curve);
   RUN_TEST (test_nothing_to_draw);
+  RUN_TEST (test_student_named_by_mix_and_seed);
   return check_exit_status ();
 }
