@@ -17,7 +17,7 @@
 #include "model/model_dir.h"
 #include "model/trainer.h"
 #include "model_scores.h"
-#include "nn/checkpoint.h"
+#include "run_state.h"
 #include "train_pipeline.h"
 #include "tta_predictor.h"
 #include "video_frames.h"
@@ -279,21 +279,6 @@ curve_point (int64_t iteration, JsonNode *scores)
   return json_node_init_object (json_node_alloc (), p);
 }
 
-/* The step of `run`'s checkpoint in *step (0: none yet). */
-static gboolean
-checkpoint_step (const char *run, int64_t *step, GError **error)
-{
-  char err[1024];
-  g_autofree char *checkpoint = g_build_filename (run, DD_TRAIN_CHECKPOINT, NULL);
-  *step = 0;
-  if (!g_file_test (checkpoint, G_FILE_TEST_EXISTS))
-    return TRUE;
-  if (dd_checkpoint_read_step (checkpoint, step, err, sizeof err) == 0)
-    return TRUE;
-  g_set_error (error, DD_EXPERIMENT_ERROR, 0, "%s", err);
-  return FALSE;
-}
-
 /* Trains (or finds) a run and scores it: {"run", "training", "scores",
  * "curve"}; *model_dir gets its folder. With curve points, the run goes in
  * slices and each slice's checkpoint is scored. */
@@ -323,17 +308,17 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
     int64_t at = t->phase.iterations * k / curve_points;
     g_autofree char *label = g_strdup_printf ("at-%" G_GINT64_FORMAT, at);
     g_autofree char *snap = g_build_filename (out, label, NULL);
-    if (!dd_training_done (snap)) {
+    if (!dd_model_saved (snap)) {
       /* Trained past `at` without this slice (by a spec with fewer curve
        * points): its weights there are gone, and a later step's must not
        * stand for them. */
-      if (dd_training_done (out)) {
+      if (dd_training_done (out, t->phase.iterations)) {
         fprintf (stderr, "  %-9s no curve point at %" G_GINT64_FORMAT ": %s was "
             "trained to the end without one\n", t->title, at, out);
         continue;
       }
       int64_t reached;
-      if (!(ok = checkpoint_step (out, &reached, error)))
+      if (!(ok = dd_run_checkpoint_step (out, &reached, error)))
         break;
       if (reached > at) {
         fprintf (stderr, "  %-9s no curve point at %" G_GINT64_FORMAT ": %s is at "

@@ -8,15 +8,7 @@
 #include "model/model_dir.h"
 #include "model/trainer.h"
 #include "progress_text.h"
-
-gboolean
-dd_training_done (const char *out)
-{
-  g_autofree char *json = g_build_filename (out, DD_MODEL_JSON, NULL);
-  g_autofree char *weights = g_build_filename (out, DD_MODEL_WEIGHTS, NULL);
-  return g_file_test (json, G_FILE_TEST_IS_REGULAR)
-      && g_file_test (weights, G_FILE_TEST_IS_REGULAR);
-}
+#include "run_state.h"
 
 static GstElement *
 make (GstElement *pipeline, const char *factory, GError **error)
@@ -194,7 +186,7 @@ gboolean
 dd_training_run (const dd_training *t, dd_training_outcome *outcome, GError **error)
 {
   *outcome = (dd_training_outcome) { .first_loss = NAN, .last_loss = NAN };
-  if (dd_training_done (t->out)) {
+  if (dd_training_done (t->out, t->phase.iterations)) {
     outcome->already_done = TRUE;
     outcome->iteration = t->phase.iterations;
     fprintf (stderr, "  %-9s done before: %s\n", t->title, t->out);

@@ -5,7 +5,7 @@
  *
  * with ddtrain's progress messages shown as a progress line on stderr. The
  * run lives in its folder (ddtrain's location): started again, it resumes,
- * and a finished run is only looked at.
+ * and a finished run (run_state.h) is only looked at.
  */
 #ifndef DD_TOOLS_TRAIN_PIPELINE_H
 #define DD_TOOLS_TRAIN_PIPELINE_H
@@ -35,9 +35,6 @@ typedef struct dd_training_outcome {
   double images_per_second;
   guint64 labeled_drawn, automatic_drawn;       /* by the last slice */
 } dd_training_outcome;
-
-/* Whether `out` holds the finished run (its model is there). */
-gboolean dd_training_done (const char *out);
 
 /* Runs (or resumes) the training to its end, or to stop_after. Errors come
  * from the pipeline, naming the element and the cause. */
