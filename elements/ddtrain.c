@@ -38,17 +38,27 @@
  * The engine runs on its own worker thread (lib/nn/worker.h), never on the
  * streaming threads: they only copy each image and its labels into a
  * queue of `queue-size` per pad, so decoding upstream overlaps training.
- * After each iteration a "ddtrain-progress" element message is posted
- * (iteration, iterations, lr, loss and its parts as the mean of the last 20
- * iterations, images-per-second and seconds-left (0 and NaN until the
- * second iteration since the element started: the first includes the
- * pipeline's start-up), checkpointed, and the images
- * drawn so far from each stream, labeled-drawn and automatic-drawn). At the
- * end a "ddtrain-done" message (location, iteration, stopped-early: the
- * data ended first) and EOS are posted and upstream gets EOS. Should a
- * stream the mix draws from end first, the run stops there and the
- * student is saved as it is: feed endless streams (dddatasetsrc epochs=0)
- * to train for exactly `iterations`. These messages come from the engine's
+ * After each iteration a "ddtrain-progress" element message is posted:
+ *   iteration, iterations (guint64): the one just done (from 1), of the run;
+ *   first (guint64): where this start began, the checkpoint's step on a
+ *     resume, else 0;
+ *   lr (double): the iteration's learning rate;
+ *   loss, loss-center, loss-size, loss-offset, loss-keypoint-heatmap,
+ *     loss-keypoint-offset (double): the loss and its parts, each the mean
+ *     of the last 20 iterations;
+ *   images-per-second, seconds-left (double): 0 and NaN until the second
+ *     iteration since the element started (the first includes the
+ *     pipeline's start-up);
+ *   checkpointed (gboolean): a checkpoint was written after it;
+ *   labeled-drawn, automatic-drawn (guint64): the images the run has drawn
+ *     from each stream, before a resume too.
+ * At the end a "ddtrain-done" message (location: the folder; iteration:
+ * where the run stands; stopped-early: the data ended first) and EOS are
+ * posted and upstream gets EOS. Should a stream the mix draws from end
+ * first, the run stops there and the student is saved as it is: feed
+ * endless streams (dddatasetsrc epochs=0) to train for exactly
+ * `iterations`; a source that fails sends EOS after its error, so an
+ * application tells a finished run by its checkpoint's step. These messages come from the engine's
  * thread: a sync bus handler must not change the pipeline's state on
  * them (stopping waits for that thread); an async watch can.
  *
@@ -290,7 +300,9 @@ next_item (void *user, const dd_mix_draw *draw, const dd_augment_params *p,
       g_cond_broadcast (&self->cond);
     } else if (head) {
       item = g_queue_pop_head (&f->queue);
-      f->drawn++;
+      /* The run's count, so a resumed run's progress counts what it drew
+       * before it stopped too. */
+      f->drawn = (guint64) draw->epoch + 1;
       g_cond_broadcast (&self->cond);
     } else if (f->eos) {
       break;
@@ -537,6 +549,12 @@ start_run (DdTrain *self)
   copy_settings (self);
   if (!check_settings (self))
     return FALSE;
+  /* A resumed run stands at its checkpoint from the start, not at 0 until
+   * its first new iteration is done. */
+  g_autofree char *checkpoint = g_build_filename (self->run.location,
+      DD_TRAIN_CHECKPOINT, NULL);
+  if (g_file_test (checkpoint, G_FILE_TEST_EXISTS))
+    note_reached_step (self);
   g_mutex_lock (&self->lock);
   for (int s = 0; s < 2; s++) {
     feed *f = &self->feeds[s];
@@ -917,7 +935,8 @@ install_properties (GObjectClass *gobject_class)
           "not checked)", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_ITERATION,
       g_param_spec_uint64 ("iteration", "Iteration", "Iterations of the run done "
-          "so far", 0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          "so far, those before a resume included", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void

@@ -302,7 +302,6 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
   JsonArray *curve = json_array_new ();
   dd_training_outcome o = { 0 };
   double first_loss = NAN;      /* iteration 1's, in whichever slice ran it */
-  guint64 labeled_drawn = 0, automatic_drawn = 0;       /* by every slice run here */
   gboolean ok = TRUE;
   for (int k = 1; k < curve_points && ok; k++) {
     int64_t at = t->phase.iterations * k / curve_points;
@@ -329,8 +328,6 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
       ok = dd_training_run (t, &o, error) && snapshot (x, out, snap, error);
       if (isnan (first_loss))
         first_loss = o.first_loss;
-      labeled_drawn += o.labeled_drawn;
-      automatic_drawn += o.automatic_drawn;
     }
     JsonNode *s = ok ? score_model (x, snap, "", t->title, error) : NULL;
     ok = s != NULL;
@@ -341,8 +338,6 @@ train_and_score (experiment *x, dd_training *t, const char *prefix, int curve_po
   ok = ok && dd_training_run (t, &o, error);
   if (isnan (o.first_loss))
     o.first_loss = first_loss;
-  o.labeled_drawn += labeled_drawn;
-  o.automatic_drawn += automatic_drawn;
   JsonNode *scores = ok ? score_model (x, out, "", t->title, error) : NULL;
   if (!scores) {
     json_array_unref (curve);

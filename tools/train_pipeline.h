@@ -33,7 +33,7 @@ typedef struct dd_training_outcome {
   double first_loss;            /* of iteration 1, when this call ran it; else NAN */
   double last_loss;             /* the mean of the last 20 iterations run; else NAN */
   double images_per_second;
-  guint64 labeled_drawn, automatic_drawn;       /* by the last slice */
+  guint64 labeled_drawn, automatic_drawn;       /* by the run so far */
 } dd_training_outcome;
 
 /* Runs (or resumes) the training to its end, or to stop_after. Errors come

@@ -157,10 +157,14 @@ check_results (const char *out, gboolean trained)
   check_labels (object (r, "labels"));
   JsonObject *student = object (r, "student");
   check_model (student, 60, 3, trained);
-  /* The student drew from both streams, about 6:4. */
+  /* The student drew from both streams, about 6:4: a minibatch of 4 an
+   * iteration in all, over the three slices its curve points made. */
   JsonObject *st = object (student, "training");
-  if (trained)
+  if (trained) {
     g_assert_cmpint (json_object_get_int_member (st, "automatic_drawn"), >, 0);
+    g_assert_cmpint (json_object_get_int_member (st, "labeled_drawn")
+        + json_object_get_int_member (st, "automatic_drawn"), ==, 60 * 4);
+  }
   /* The rho sweep: one more student (its curve is its final score), drawing
    * 1 : 1, so more automatic images than the main student's 6 : 4. */
   JsonArray *sweep = json_object_get_array_member (r, "rho_sweep");

@@ -301,6 +301,25 @@ read_file (const char *dir, const char *name)
   return g_bytes_new_take (bytes, len);
 }
 
+/* The `iteration` a run in `out` stands at as soon as it starts, before
+ * any image comes (the streams here never send one). */
+static void
+check_iteration_at_start (const char *out, const char *props, guint64 expected)
+{
+  g_autofree char *desc = g_strdup_printf ("appsrc ! t.labeled appsrc ! t.automatic "
+      "ddtrain name=t model=tiny size=32 batch=4 device=cpu location=%s %s", out,
+      props);
+  GstElement *p = gst_parse_launch (desc, NULL);
+  g_assert_nonnull (p);
+  GstElement *t = gst_bin_get_by_name (GST_BIN (p), "t");
+  g_assert_cmpint (gst_element_set_state (p, GST_STATE_PLAYING), !=,
+      GST_STATE_CHANGE_FAILURE);
+  g_assert_cmpuint (iteration_of (t), ==, expected);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (t);
+  gst_object_unref (p);
+}
+
 /* Stopped after 5 of 12 iterations (as if killed) and run again: the same
  * weights as a run never stopped. A folder with a checkpoint and
  * resume=false is refused. */
@@ -322,12 +341,16 @@ test_resume (void)
   g_ptr_array_unref (first);
   g_autofree char *model = g_build_filename (parts, "model.safetensors", NULL);
   g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));
+  check_iteration_at_start (parts, props, 5);
 
   GPtrArray *second = run_training (training_pipeline (parts, TRUE, props), &done);
   g_assert_cmpuint (second->len, ==, 7);
   const GstStructure *s = g_ptr_array_index (second, 0);
   g_assert_cmpuint (get_u64 (s, "first"), ==, 5);
   g_assert_cmpuint (get_u64 (s, "iteration"), ==, 6);
+  /* The images the run drew, the 5 iterations before the stop included. */
+  g_assert_cmpuint (get_u64 (s, "labeled-drawn") + get_u64 (s, "automatic-drawn"), ==,
+      6 * 4);
   gst_structure_free (done);
   g_ptr_array_unref (second);
 
