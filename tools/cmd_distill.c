@@ -693,7 +693,7 @@ dd_cmd_distill (int argc, char **argv)
   int argc_all = argc;
   g_autofree char **argv_all = g_memdup2 (argv, sizeof (char *) * (argc + 1));
   g_autofree char *spec_name = NULL, *out = NULL, *data = NULL, *device = NULL;
-  int rounds = 0;
+  int rounds = G_MININT;        /* not given: the spec's */
   GOptionEntry entries[] = {
     { "spec", 0, 0, G_OPTION_ARG_FILENAME, &spec_name,
       "The experiment: test, quick, small-a, small-a-core, small-a-rho, small-a-seed2, "
@@ -721,7 +721,7 @@ dd_cmd_distill (int argc, char **argv)
     return usage_error (ctx, "unexpected arguments: everything is an option");
   if (!spec_name)
     return usage_error (ctx, "--spec is required");
-  if (rounds < 0 || rounds > 100)
+  if (rounds != G_MININT && (rounds < 1 || rounds > 100))
     return usage_error (ctx, "--rounds takes 1 to 100");
 
   dd_experiment *e = dd_experiment_load (spec_name, &error);
@@ -731,7 +731,8 @@ dd_cmd_distill (int argc, char **argv)
   gst_init (NULL, NULL);
   gst_plugin_ddistill_register ();
   experiment x = {
-    .e = e, .rounds = rounds ? rounds : e->rounds, .device = device ? device : "cpu",
+    .e = e, .rounds = rounds != G_MININT ? rounds : e->rounds,
+    .device = device ? device : "cpu",
     .out = g_strdup (out ? out : "distill-out"),
   };
   x.exp_dir = g_build_filename (x.out, e->name, NULL);

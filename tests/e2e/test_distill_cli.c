@@ -671,6 +671,12 @@ test_usage (void)
   g_assert_cmpint (run (&o4, &e4, "distill", "--spec", tmp_dir, NULL), ==, 1);
   g_assert_nonnull (strstr (e4, tmp_dir));
   g_assert_null (strstr (e4, "no experiment spec"));
+  /* --rounds 0 is refused, not taken for "not given" (which would run). */
+  g_autofree char *o5 = NULL, *e5 = NULL;
+  g_autofree char *unused = g_build_filename (tmp_dir, "rounds-0", NULL);
+  g_assert_cmpint (run (&o5, &e5, "distill", "--spec", "test", "--rounds", "0", "--out",
+          unused, NULL), ==, 2);
+  g_assert_nonnull (strstr (e5, "--rounds takes 1 to 100"));
 }
 
 int
