@@ -70,7 +70,7 @@ student_name (JsonObject *res, const char *exp)
   return g_string_free (name, FALSE);
 }
 
-/* An experiment's teacher, student and baselines. */
+/* An experiment's teacher, students (one a round) and baselines. */
 static void
 offer_experiment (collector *c, JsonObject *res)
 {
@@ -82,6 +82,13 @@ offer_experiment (collector *c, JsonObject *res)
   g_autofree char *dis = student_name (res, exp);
   offer (c, sup, json_object_get_object_member (r, "teacher"));
   offer (c, dis, json_object_get_object_member (r, "student"));
+  /* Later rounds' teachers are the students before them, drawn already. */
+  JsonArray *rounds = json_object_get_array_member (res, "rounds");
+  for (guint i = 1; i < json_array_get_length (rounds); i++) {
+    g_autofree char *name = g_strdup_printf ("%s, round %u", dis, i + 1);
+    offer (c, name, json_object_get_object_member (json_array_get_object_element (
+                rounds, i), "student"));
+  }
   JsonArray *baselines = dd_results_baselines (res);
   for (guint i = 0; baselines && i < json_array_get_length (baselines); i++) {
     JsonObject *b = json_array_get_object_element (baselines, i);

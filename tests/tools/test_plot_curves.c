@@ -126,20 +126,46 @@ test_student_named_by_mix_and_seed (void)
     { "{\"rho\": 0.25}", "x: distilled, rho 0.25" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *teacher = model ("exp/runs/t", 2);
     g_autofree char *student = model ("exp/runs/s", 2);
     g_autofree char *text = g_strdup_printf ("{\"experiment\": \"x\", \"spec\": "
-        "{\"student\": %s}, \"rounds\": [{\"student\": %s}]}", cases[i].student,
-        student);
+        "{\"student\": %s}, \"rounds\": [{\"teacher\": %s, \"student\": %s}]}",
+        cases[i].student, teacher, student);
     JsonParser *p = json_parser_new ();
     CHECK (json_parser_load_from_data (p, text, -1, NULL));
     GPtrArray *results = g_ptr_array_new ();
     g_ptr_array_add (results, json_node_get_object (json_parser_get_root (p)));
     GPtrArray *curves = dd_plot_curves (results);
-    CHECK (curve_is (curves, 0, cases[i].name, 2));
+    CHECK (curve_is (curves, 1, cases[i].name, 2));
     g_ptr_array_unref (curves);
     g_ptr_array_unref (results);
     g_object_unref (p);
   }
+}
+
+/* Two rounds: round 2's teacher is round 1's student, drawn once; round
+ * 2's student is drawn too, named by its round. */
+static void
+test_second_round_student (void)
+{
+  g_autofree char *teacher = model ("exp/runs/t", 4);
+  g_autofree char *first = model ("exp/runs/s1", 4);
+  g_autofree char *second = model ("exp/runs/s2", 4);
+  g_autofree char *text = g_strdup_printf ("{\"experiment\": \"e\", \"rounds\": "
+      "[{\"teacher\": %s, \"student\": %s}, {\"teacher\": %s, \"student\": %s}]}",
+      teacher, first, first, second);
+  JsonParser *p = json_parser_new ();
+  CHECK (json_parser_load_from_data (p, text, -1, NULL));
+  GPtrArray *results = g_ptr_array_new ();
+  g_ptr_array_add (results, json_node_get_object (json_parser_get_root (p)));
+  GPtrArray *curves = dd_plot_curves (results);
+  CHECK (curves->len == 3);
+  CHECK (curve_is (curves, 0, "e: supervised", 4));
+  CHECK (curve_is (curves, 1, "e: distilled", 4));
+  CHECK (curve_is (curves, 2, "e: distilled, round 2", 4));
+  g_ptr_array_unref (curves);
+  g_ptr_array_unref (results);
+  g_object_unref (p);
 }
 
 int
@@ -148,5 +174,6 @@ main (void)
   RUN_TEST (test_shared_run_longest_curve);
   RUN_TEST (test_nothing_to_draw);
   RUN_TEST (test_student_named_by_mix_and_seed);
+  RUN_TEST (test_second_round_student);
   return check_exit_status ();
 }
