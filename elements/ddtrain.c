@@ -124,7 +124,6 @@ typedef struct {
   GstVideoInfo info;            /* its current caps */
   GQueue queue;                 /* dd_train_item */
   guint64 received;             /* images it got since the run started */
-  guint64 drawn;                /* images the run took from it */
   gboolean eos, flushing;
 } feed;
 
@@ -300,9 +299,6 @@ next_item (void *user, const dd_mix_draw *draw, const dd_augment_params *p,
       g_cond_broadcast (&self->cond);
     } else if (head) {
       item = g_queue_pop_head (&f->queue);
-      /* The run's count, so a resumed run's progress counts what it drew
-       * before it stopped too. */
-      f->drawn = (guint64) draw->epoch + 1;
       g_cond_broadcast (&self->cond);
     } else if (f->eos) {
       break;
@@ -329,10 +325,6 @@ static void
 post_progress (const dd_train_stats *s, void *user)
 {
   DdTrain *self = user;
-  g_mutex_lock (&self->lock);
-  guint64 labeled = self->feeds[DD_LABELS_MANUAL].drawn;
-  guint64 automatic = self->feeds[DD_LABELS_AUTOMATIC].drawn;
-  g_mutex_unlock (&self->lock);
   GST_OBJECT_LOCK (self);
   self->iteration = (guint64) s->iteration;
   GST_OBJECT_UNLOCK (self);
@@ -351,8 +343,8 @@ post_progress (const dd_train_stats *s, void *user)
       "images-per-second", G_TYPE_DOUBLE, s->images_per_second,
       "seconds-left", G_TYPE_DOUBLE, s->seconds_left,
       "checkpointed", G_TYPE_BOOLEAN, s->checkpointed,
-      "labeled-drawn", G_TYPE_UINT64, labeled,
-      "automatic-drawn", G_TYPE_UINT64, automatic, NULL);
+      "labeled-drawn", G_TYPE_UINT64, (guint64) s->drawn[DD_MIX_MANUAL],
+      "automatic-drawn", G_TYPE_UINT64, (guint64) s->drawn[DD_MIX_AUTOMATIC], NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st));
 }
@@ -374,9 +366,11 @@ post_done (DdTrain *self)
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_eos (GST_OBJECT (self)));
 }
 
-/* The `iteration` the run stands at once dd_train returned: its last
- * checkpoint's step. Progress messages set it only for iterations run
- * now; a resume with nothing left to do would otherwise report 0. */
+/* The `iteration` the run stands at: its last checkpoint's step. Set
+ * when a resumed run starts and once dd_train returned, since progress
+ * messages set it only for iterations run now: a resume would read 0
+ * until its first new iteration, and one with nothing left to do for
+ * good. */
 static void
 note_reached_step (DdTrain *self)
 {
@@ -559,7 +553,7 @@ start_run (DdTrain *self)
   for (int s = 0; s < 2; s++) {
     feed *f = &self->feeds[s];
     feed_clear (f);
-    f->received = f->drawn = 0;
+    f->received = 0;
     f->flushing = FALSE;
     /* A pad released since the settings were copied has ended its stream
      * (the release marks it under this lock, after clearing the pad). */

@@ -44,6 +44,7 @@ typedef struct run {
   dd_train_set *manual, *extra;
   dd_mix_sampler *sampler;
   dd_mix_draw *draws;
+  uint64_t drawn[2];            /* by source (dd_mix_source), the whole run's */
   float *input;
   dd_targets *targets;
   dd_head_batch *grad;
@@ -342,6 +343,15 @@ write_config (JsonNode *node, const char *config, GError **error)
       G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644, error);
 }
 
+/* The next minibatch's draws into r->draws, counted by source. */
+static void
+next_draws (run *r)
+{
+  dd_mix_sampler_next_batch (r->sampler, r->draws, (size_t) r->o->batch);
+  for (int b = 0; b < r->o->batch; b++)
+    r->drawn[r->draws[b].source]++;
+}
+
 /* Resumes from the folder's checkpoint, or starts from the seeded weights.
  * Returns the step to start from, -1 on error. */
 static int64_t
@@ -397,7 +407,7 @@ start_or_resume (run *r, GError **error)
   /* The sampler is a pure function of its seed: replaying its draws puts
    * it where the checkpointed run left it. */
   for (int64_t i = 0; i < step; i++)
-    dd_mix_sampler_next_batch (r->sampler, r->draws, (size_t) r->o->batch);
+    next_draws (r);
   return step;
 }
 
@@ -406,7 +416,7 @@ load_batch (run *r, int64_t iteration, GError **error)
 {
   const dd_train_options *o = r->o;
   size_t plane = (size_t) 3 * r->height * r->width;
-  dd_mix_sampler_next_batch (r->sampler, r->draws, (size_t) o->batch);
+  next_draws (r);
   dd_targets_clear (r->targets);
   for (int b = 0; b < o->batch; b++) {
     dd_rng rng;
@@ -522,6 +532,7 @@ report (run *r, int64_t iteration, int64_t first, const dd_loss_parts *loss,
     .iteration = iteration + 1, .iterations = r->o->iterations, .first = first,
     .lr = dd_schedule_lr (&r->schedule, iteration),
     .loss = *loss, .checkpointed = checkpointed,
+    .drawn = { r->drawn[0], r->drawn[1] },
   };
   for (int i = 0; i < n; i++) {
     s.mean.center += r->window[i].center / n;

@@ -51,6 +51,9 @@ typedef struct dd_train_stats {
   double images_per_second;
   double seconds_left;
   gboolean checkpointed;        /* a checkpoint was written after it */
+  /* Images drawn from each source (by dd_mix_source: manual, automatic)
+   * by the run so far, those before a resume included. */
+  uint64_t drawn[2];
 } dd_train_stats;
 
 typedef void (*dd_train_progress) (const dd_train_stats *stats, void *user);
