@@ -62,10 +62,12 @@ student_name (JsonObject *res, const char *exp)
     g_string_append_printf (name, ", rho %g", rho);
   else if (ratio != 0.6)
     g_string_append_printf (name, ", %g:%g", 10 * ratio, 10 * (1 - ratio));
-  JsonObject *student = json_object_get_object_member (json_object_get_object_member (
-          res, "spec"), "student");
+  JsonObject *spec = json_object_get_object_member (res, "spec");
+  JsonObject *student = json_object_get_object_member (spec, "student");
+  gint64 experiment_seed = json_object_get_int_member_with_default (spec, "seed", 0);
   JsonNode *seed = json_object_get_member (student, "seed");
-  if (seed && json_node_get_value_type (seed) == G_TYPE_INT64)
+  if (seed && json_node_get_value_type (seed) == G_TYPE_INT64
+      && json_node_get_int (seed) != experiment_seed)
     g_string_append_printf (name, ", seed %" G_GINT64_FORMAT, json_node_get_int (seed));
   return g_string_free (name, FALSE);
 }

@@ -118,6 +118,7 @@ test_student_named_by_mix_and_seed (void)
   static const struct {
     const char *student, *name;
   } cases[] = {
+    { "{\"rho\": 1, \"seed\": 1}", "x: distilled, rho 1" },
     { "{}", "x: distilled" },
     { "{\"ratio\": 0.6}", "x: distilled" },
     { "{\"ratio\": 0.5}", "x: distilled, 5:5" },
@@ -129,7 +130,8 @@ test_student_named_by_mix_and_seed (void)
     g_autofree char *teacher = model ("exp/runs/t", 2);
     g_autofree char *student = model ("exp/runs/s", 2);
     g_autofree char *text = g_strdup_printf ("{\"experiment\": \"x\", \"spec\": "
-        "{\"student\": %s}, \"rounds\": [{\"teacher\": %s, \"student\": %s}]}",
+        "{\"seed\": 1, \"student\": %s}, \"rounds\": [{\"teacher\": %s, "
+        "\"student\": %s}]}",
         cases[i].student, teacher, student);
     JsonParser *p = json_parser_new ();
     CHECK (json_parser_load_from_data (p, text, -1, NULL));
