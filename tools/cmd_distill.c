@@ -40,7 +40,7 @@ static const char summary[] =
     "With --rounds R the student of each round teaches the next.\n"
     "\n"
     "SPEC is a built-in experiment (test, quick, small-a, small-a-core,\n"
-    "small-a-rho, small-a-seed2, small-b to small-e: see\n"
+    "small-a-rho, small-a-seed2, small-b to small-e, small-b-rho: see\n"
     "bench/distill-experiments/) or a spec file. The benchmark it names is\n"
     "generated into DIR/data/NAME unless --data gives one. Training runs,\n"
     "labels and snapshots are kept under DIR (runs/, labels/) and named by what\n"
@@ -697,7 +697,7 @@ dd_cmd_distill (int argc, char **argv)
   GOptionEntry entries[] = {
     { "spec", 0, 0, G_OPTION_ARG_FILENAME, &spec_name,
       "The experiment: test, quick, small-a, small-a-core, small-a-rho, small-a-seed2, "
-      "small-b ... small-e, or a spec file (required)",
+      "small-b ... small-e, small-b-rho, or a spec file (required)",
       "SPEC" },
     { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds,
       "Rounds of distillation, each student teaching the next (default: the spec's)",

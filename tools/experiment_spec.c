@@ -11,7 +11,7 @@ GResource *dd_experiments_get_resource (void);
 
 const char *const dd_experiment_builtin[] = {
   "test", "quick", "small-a", "small-a-core", "small-a-rho", "small-a-seed2", "small-b",
-  "small-c", "small-d", "small-e",
+  "small-b-rho", "small-c", "small-d", "small-e",
   NULL
 };
 
