@@ -647,6 +647,44 @@ test_curve_point_past_checkpoint (void)
   g_object_unref (parser);
 }
 
+/* A run whose model was saved short of its schedule (ddtrain saves at EOS,
+ * and a source that fails sends EOS after its error) is resumed, not
+ * reused: its checkpoint's step, set back to 13 here as that run's would
+ * be, says it is not done. */
+static void
+test_model_short_of_schedule_resumed (void)
+{
+  g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
+  g_autofree char *results = g_build_filename (out, "test", "results.json", NULL);
+  JsonParser *parser = json_parser_new ();
+  g_autofree char *teacher = g_strdup (json_object_get_string_member (
+          object (first_round (parser, results), "teacher"), "run"));
+  g_object_unref (parser);
+  g_autofree char *checkpoint = g_build_filename (teacher, "checkpoint.safetensors", NULL);
+  g_autofree char *model = g_build_filename (teacher, "model.safetensors", NULL);
+  g_assert_true (g_file_test (model, G_FILE_TEST_EXISTS));
+  char *bytes;
+  gsize len;
+  g_assert_true (g_file_get_contents (checkpoint, &bytes, &len, NULL));
+  const char *was = "\"step\":\"40\"";
+  char *step = memmem (bytes, len, was, strlen (was));
+  g_assert_nonnull (step);
+  memcpy (step + strlen ("\"step\":\""), "13", 2);
+  g_assert_true (g_file_set_contents (checkpoint, bytes, (gssize) len, NULL));
+  g_free (bytes);
+
+  g_autofree char *o = NULL, *e = NULL;
+  g_assert_cmpint (run (&o, &e, "distill", "--spec", "test", "--out", out, NULL), ==, 0);
+  g_assert_null (strstr (e, "teacher   done before"));
+  g_assert_nonnull (strstr (e, "teacher   iter 40/40"));
+  parser = json_parser_new ();
+  JsonObject *training = object (object (first_round (parser, results), "teacher"),
+      "training");
+  g_assert_false (json_object_get_boolean_member (training, "reused"));
+  g_assert_cmpint (json_object_get_int_member (training, "iterations"), ==, 40);
+  g_object_unref (parser);
+}
+
 static void
 test_usage (void)
 {
@@ -698,6 +736,8 @@ main (int argc, char **argv)
       test_labels_folder_not_writable);
   g_test_add_func ("/distill/curve-point-past-checkpoint",
       test_curve_point_past_checkpoint);
+  g_test_add_func ("/distill/model-short-of-schedule-resumed",
+      test_model_short_of_schedule_resumed);
   /* Last: it rewrites test/results.json with two rounds. */
   g_test_add_func ("/distill/two-rounds", test_two_rounds);
   int status = g_test_run ();
