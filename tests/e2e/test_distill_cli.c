@@ -606,6 +606,17 @@ test_labels_folder_not_writable (void)
   g_assert_null (strstr (e, "CRITICAL"));
 }
 
+/* The teacher's run folder, as the results file `results` names it. */
+static char *
+teacher_run (const char *results)
+{
+  JsonParser *parser = json_parser_new ();
+  char *run = g_strdup (json_object_get_string_member (object (first_round (parser,
+                  results), "teacher"), "run"));
+  g_object_unref (parser);
+  return run;
+}
+
 /* A run trained past a curve point without its slice (by a spec with
  * fewer curve points) gets no point there, not a later step's weights under
  * that point's name, and says why: trained to the end (its model there), or
@@ -615,10 +626,7 @@ test_curve_point_past_checkpoint (void)
 {
   g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
   g_autofree char *results = g_build_filename (out, "test", "results.json", NULL);
-  JsonParser *parser = json_parser_new ();
-  g_autofree char *teacher = g_strdup (json_object_get_string_member (
-          object (first_round (parser, results), "teacher"), "run"));
-  g_object_unref (parser);
+  g_autofree char *teacher = teacher_run (results);
   const char *gone[] = { "at-13", "at-26", "model.json", "model.safetensors" };
   for (gsize i = 0; i < G_N_ELEMENTS (gone); i++) {
     g_autofree char *path = g_build_filename (teacher, gone[i], NULL);
@@ -638,7 +646,7 @@ test_curve_point_past_checkpoint (void)
   g_assert_nonnull (strstr (e, "teacher   no curve point at 13: "));
   g_assert_nonnull (strstr (e, "teacher   no curve point at 26: "));
   g_assert_nonnull (strstr (e, "is at iteration 40 already"));
-  parser = json_parser_new ();
+  JsonParser *parser = json_parser_new ();
   JsonObject *t = object (first_round (parser, results), "teacher");
   JsonArray *curve = json_object_get_array_member (t, "curve");
   g_assert_cmpuint (json_array_get_length (curve), ==, 1);
@@ -656,10 +664,7 @@ test_model_short_of_schedule_resumed (void)
 {
   g_autofree char *out = g_build_filename (tmp_dir, "run", NULL);
   g_autofree char *results = g_build_filename (out, "test", "results.json", NULL);
-  JsonParser *parser = json_parser_new ();
-  g_autofree char *teacher = g_strdup (json_object_get_string_member (
-          object (first_round (parser, results), "teacher"), "run"));
-  g_object_unref (parser);
+  g_autofree char *teacher = teacher_run (results);
   g_autofree char *checkpoint = g_build_filename (teacher, "checkpoint.safetensors", NULL);
   g_autofree char *model = g_build_filename (teacher, "model.safetensors", NULL);
   g_assert_true (g_file_test (model, G_FILE_TEST_EXISTS));
@@ -677,7 +682,7 @@ test_model_short_of_schedule_resumed (void)
   g_assert_cmpint (run (&o, &e, "distill", "--spec", "test", "--out", out, NULL), ==, 0);
   g_assert_null (strstr (e, "teacher   done before"));
   g_assert_nonnull (strstr (e, "teacher   iter 40/40"));
-  parser = json_parser_new ();
+  JsonParser *parser = json_parser_new ();
   JsonObject *training = object (object (first_round (parser, results), "teacher"),
       "training");
   g_assert_false (json_object_get_boolean_member (training, "reused"));
