@@ -58,9 +58,10 @@
  * first, the run stops there and the student is saved as it is: feed
  * endless streams (dddatasetsrc epochs=0) to train for exactly
  * `iterations`; a source that fails sends EOS after its error, so an
- * application tells a finished run by its checkpoint's step. These messages come from the engine's
- * thread: a sync bus handler must not change the pipeline's state on
- * them (stopping waits for that thread); an async watch can.
+ * application tells a finished run by its checkpoint's step. These
+ * messages come from the engine's thread: a sync bus handler must not
+ * change the pipeline's state on them (stopping waits for that thread);
+ * an async watch can.
  *
  * ## Example launch line
  * |[

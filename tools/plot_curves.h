@@ -3,8 +3,8 @@
  * an --out share runs (small-b to small-e share their teacher), with the
  * longest curve any of them kept of it (a spec with fewer curve points
  * keeps only the end of a run another kept at every quarter), under the
- * name of the first
- * experiment that kept that one, in the order the runs first appear. */
+ * name of the first experiment that kept that one, in the order the runs
+ * first appear. */
 #ifndef DD_TOOLS_PLOT_CURVES_H
 #define DD_TOOLS_PLOT_CURVES_H
 

@@ -110,6 +110,19 @@ test_nothing_to_draw (void)
   g_object_unref (q);
 }
 
+/* The curves of one results object, `text`, parsed by `p` (which keeps
+ * the models the curves point to). */
+static GPtrArray *
+curves_of (JsonParser *p, const char *text)
+{
+  CHECK (json_parser_load_from_data (p, text, -1, NULL));
+  GPtrArray *results = g_ptr_array_new ();
+  g_ptr_array_add (results, json_node_get_object (json_parser_get_root (p)));
+  GPtrArray *curves = dd_plot_curves (results);
+  g_ptr_array_unref (results);
+  return curves;
+}
+
 /* The student's curve names its mix and seed where the spec sets them
  * otherwise than the default 6:4 and the experiment's seed. */
 static void
@@ -134,13 +147,9 @@ test_student_named_by_mix_and_seed (void)
         "\"student\": %s}]}",
         cases[i].student, teacher, student);
     JsonParser *p = json_parser_new ();
-    CHECK (json_parser_load_from_data (p, text, -1, NULL));
-    GPtrArray *results = g_ptr_array_new ();
-    g_ptr_array_add (results, json_node_get_object (json_parser_get_root (p)));
-    GPtrArray *curves = dd_plot_curves (results);
+    GPtrArray *curves = curves_of (p, text);
     CHECK (curve_is (curves, 1, cases[i].name, 2));
     g_ptr_array_unref (curves);
-    g_ptr_array_unref (results);
     g_object_unref (p);
   }
 }
@@ -157,16 +166,12 @@ test_second_round_student (void)
       "[{\"teacher\": %s, \"student\": %s}, {\"teacher\": %s, \"student\": %s}]}",
       teacher, first, first, second);
   JsonParser *p = json_parser_new ();
-  CHECK (json_parser_load_from_data (p, text, -1, NULL));
-  GPtrArray *results = g_ptr_array_new ();
-  g_ptr_array_add (results, json_node_get_object (json_parser_get_root (p)));
-  GPtrArray *curves = dd_plot_curves (results);
+  GPtrArray *curves = curves_of (p, text);
   CHECK (curves->len == 3);
   CHECK (curve_is (curves, 0, "e: supervised", 4));
   CHECK (curve_is (curves, 1, "e: distilled", 4));
   CHECK (curve_is (curves, 2, "e: distilled, round 2", 4));
   g_ptr_array_unref (curves);
-  g_ptr_array_unref (results);
   g_object_unref (p);
 }
 

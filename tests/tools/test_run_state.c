@@ -83,7 +83,6 @@ test_done_only_at_the_schedule (void)
 
   remove_files (dir);
   g_rmdir (dir);
-  g_free (g_steal_pointer (&dir));
 }
 
 int
